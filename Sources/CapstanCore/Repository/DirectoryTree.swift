@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A working directory on disk.
+public struct DirectoryTree: SourceTree {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.isEmpty ? root : root + "/" + path
+    }
+
+    public func files(under directory: String) throws(SourceError) -> [String] {
+        guard kind(of: directory) == .directory else { throw .notADirectory(path: directory) }
+        var result: [String] = []
+        try walk(directory, into: &result)
+        return result.sorted()
+    }
+
+    private func walk(_ directory: String, into result: inout [String]) throws(SourceError) {
+        guard let dir = opendir(absolute(directory)) else {
+            throw .unreadable(path: directory, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(dir) }
+        var subdirectories: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name.hasPrefix(".") { continue }  // ".", "..", and hidden files and directories
+            let path = directory.isEmpty ? name : directory + "/" + name
+            var type = Int32(entry.pointee.d_type)
+            if type == Int32(DT_UNKNOWN) {
+                var st = stat()
+                guard lstat(absolute(path), &st) == 0 else { continue }
+                type = (st.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : (st.st_mode & S_IFMT) == S_IFREG ? Int32(DT_REG) : 0
+            }
+            if type == Int32(DT_DIR) { subdirectories.append(path) }
+            if type == Int32(DT_REG) { result.append(path) }
+        }
+        for sub in subdirectories {
+            try walk(sub, into: &result)
+        }
+    }
+
+    public func kind(of path: String) -> EntryKind {
+        var st = stat()
+        guard lstat(absolute(path), &st) == 0 else { return .missing }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        case S_IFLNK:
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(absolute(path), &buffer, buffer.count - 1)
+            guard n >= 0 else { return .missing }
+            return .symlink(target: String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        default: return .missing
+        }
+    }
+
+    public func read(_ path: String) throws(SourceError) -> [UInt8] {
+        let fd = open(absolute(path), O_RDONLY)
+        guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[..<n])
+        }
+        return bytes
+    }
+}

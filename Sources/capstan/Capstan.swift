@@ -1,0 +1,28 @@
+import ArgumentParser
+import CapstanCore
+
+@main
+struct Capstan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capstan",
+        abstract: "GitOps for MCP servers on Docker.",
+        discussion: """
+            A git repository of YAML manifests says which MCP servers run, how their images are \
+            built, which LLM clients may connect and which tools each may call.
+
+            Example:
+              capstan validate examples/quickstart
+            """,
+        version: CapstanVersion.current,
+        subcommands: [Validate.self]
+    )
+}
+
+enum CapstanVersion {
+    static let current = "0.1.0"
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building and testing Capstan needs on a Debian machine that has only the Swift
+# toolchain: the C libraries behind the system-library targets, Python for the schema and CLI
+# tests (in .venv), and nothing else. Idempotent and quiet when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(libyaml-dev python3 python3-venv python3-pip git ca-certificates)
+missing=()
+for pkg in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# The tests' Python side (jsonschema, PyYAML, pytest) lives in a venv of its own.
+req=Tests/requirements.txt
+stamp=.venv/.requirements.sha256
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "install-deps: creating .venv" >&2
+    # Debian's python3 is the default; a python3 earlier on PATH (pyenv) works as well.
+    python3 -m venv .venv
+    .venv/bin/pip install -q -r "$req" >&2
+    echo "$want" > "$stamp"
+fi
