@@ -37,8 +37,18 @@ extension YAMLScalar {
             }
         }
         guard style == .plain else { return .string(text) }
+        // Most plain scalars are names; only these first bytes can begin a null, bool or number.
+        guard let first = text.utf8.first else { return .null }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+             UInt8(ascii: "f"), UInt8(ascii: "F"):
+            break
+        default:
+            return .string(text)
+        }
         switch text {
-        case "", "~", "null", "Null", "NULL": return .null
+        case "~", "null", "Null", "NULL": return .null
         default: break
         }
         if let b = Self.resolveBool(text) { return .bool(b) }
@@ -58,39 +68,46 @@ extension YAMLScalar {
     static func resolveInt(_ s: String) -> Int? {
         if s.hasPrefix("0o") { return Int(s.dropFirst(2), radix: 8) }
         if s.hasPrefix("0x") { return Int(s.dropFirst(2), radix: 16) }
-        var digits = Substring(s)
-        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return nil }
+        var digits = s.utf8[...]
+        if digits.first == UInt8(ascii: "-") || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.allSatisfy(isDigit) else { return nil }
         return Int(s.hasPrefix("+") ? String(s.dropFirst()) : s)
     }
 
+    /// The YAML 1.2 core float forms: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, `.inf`, `.nan`.
     static func resolveFloat(_ s: String) -> Double? {
-        var body = Substring(s)
+        var body = s.utf8[...]
         var sign = 1.0
-        if body.first == "-" || body.first == "+" {
-            if body.first == "-" { sign = -1 }
+        if body.first == UInt8(ascii: "-") || body.first == UInt8(ascii: "+") {
+            if body.first == UInt8(ascii: "-") { sign = -1 }
             body = body.dropFirst()
         }
-        switch body {
+        switch String(Substring(body)) {
         case ".inf", ".Inf", ".INF": return sign * .infinity
-        case ".nan", ".NaN", ".NAN": return s == body ? .nan : nil
+        case ".nan", ".NaN", ".NAN": return body.count == s.utf8.count ? .nan : nil
         default: break
         }
-        // [0-9]+(\.[0-9]*)? | \.[0-9]+ , then an optional exponent.
-        var mantissa = body
-        var exponent: Substring = ""
-        if let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = body[..<e]
-            exponent = body[body.index(after: e)...]
-            if exponent.first == "-" || exponent.first == "+" { exponent = exponent.dropFirst() }
-            guard !exponent.isEmpty, exponent.allSatisfy(\.isASCIIDigit) else { return nil }
+        var i = body.startIndex
+        func digits() -> Int {
+            var n = 0
+            while i < body.endIndex, isDigit(body[i]) { i = body.index(after: i); n += 1 }
+            return n
         }
-        let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0]
-        let fraction = parts.count > 1 ? parts[1] : ""
-        guard whole.allSatisfy(\.isASCIIDigit), fraction.allSatisfy(\.isASCIIDigit) else { return nil }
-        guard !whole.isEmpty || !fraction.isEmpty else { return nil }
-        guard !whole.isEmpty || parts.count > 1 else { return nil }
+        let whole = digits()
+        var fraction = 0
+        var hasPoint = false
+        if i < body.endIndex, body[i] == UInt8(ascii: ".") {
+            hasPoint = true
+            i = body.index(after: i)
+            fraction = digits()
+        }
+        guard whole > 0 || fraction > 0, whole > 0 || hasPoint else { return nil }
+        if i < body.endIndex, body[i] == UInt8(ascii: "e") || body[i] == UInt8(ascii: "E") {
+            i = body.index(after: i)
+            if i < body.endIndex, body[i] == UInt8(ascii: "-") || body[i] == UInt8(ascii: "+") { i = body.index(after: i) }
+            guard digits() > 0 else { return nil }
+        }
+        guard i == body.endIndex else { return nil }
         return Double(s.hasPrefix("+") ? String(s.dropFirst()) : s)
     }
 }

@@ -1,0 +1,24 @@
+import CapstanCore
+
+/// An in-memory repository for unit tests of pure loading logic (the real one is DirectoryTree,
+/// exercised by the fixture tests).
+struct MemoryTree: SourceTree {
+    var files: [String: [UInt8]]
+
+    func files(under directory: String) throws(SourceError) -> [String] {
+        let prefix = directory.isEmpty ? "" : directory + "/"
+        return files.keys.filter { path in
+            path.hasPrefix(prefix) && !path.split(separator: "/").contains { $0.hasPrefix(".") }
+        }.sorted()
+    }
+
+    func kind(of path: String) -> EntryKind {
+        if path.isEmpty || files.keys.contains(where: { $0.hasPrefix(path + "/") }) { return .directory }
+        return files[path] == nil ? .missing : .file
+    }
+
+    func read(_ path: String) throws(SourceError) -> [UInt8] {
+        guard let bytes = files[path] else { throw .unreadable(path: path, reason: "no such file") }
+        return bytes
+    }
+}
