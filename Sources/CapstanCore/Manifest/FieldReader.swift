@@ -11,7 +11,7 @@ struct FieldReader {
     /// Returns nil (after reporting) when `node` is not a mapping.
     init?(_ node: YAMLNode, path: String, sink: DiagnosticSink) {
         guard case .mapping(let pairs) = node.value else {
-            sink.error(node.mark, "\(Self.describe(path)) must be a mapping, not \(node.shapeDescription)")
+            sink.error(node.mark, "\(path.isEmpty ? "the document" : path) must be a mapping, not \(node.shapeDescription)")
             return nil
         }
         self.node = node
@@ -31,7 +31,7 @@ struct FieldReader {
             } else {
                 hint = "allowed fields here: " + known.joined(separator: ", ")
             }
-            sink.error(pair.key.mark, "unknown field \"\(key)\" in \(Self.describe(path))", hint: hint)
+            sink.error(pair.key.mark, "unknown field \"\(key)\" \(path.isEmpty ? "at" : "in") \(Self.describe(path))", hint: hint)
         }
     }
 
@@ -63,7 +63,7 @@ struct FieldReader {
     }
 
     func missing(_ key: String) {
-        sink.error(node.mark, "missing required field \"\(key)\" in \(Self.describe(path))")
+        sink.error(node.mark, "missing required field \"\(key)\" \(path.isEmpty ? "at" : "in") \(Self.describe(path))")
     }
 
     // MARK: typed values
@@ -179,7 +179,7 @@ struct FieldReader {
     }
 
     private static func describe(_ path: String) -> String {
-        path.isEmpty ? "the document" : path
+        path.isEmpty ? "the top level" : path
     }
 }
 

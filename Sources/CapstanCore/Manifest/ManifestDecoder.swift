@@ -6,23 +6,46 @@ enum DecodedManifest {
     case policy(Policy)
 }
 
-/// What one document declared: its kind and name even when the rest of it is invalid (so that
-/// references to it are not reported as dangling), and the manifest when it is fully valid.
+/// A name one manifest uses to point at another (`spec.project`, `spec.clients[0]`).
+struct Reference {
+    var kind: ManifestKind
+    var name: Located<String>
+    var field: String
+}
+
+/// What one document says, as far as it could be read: kind, name, references and a Project's
+/// context are kept even when other fields are invalid, so that names are checked for
+/// duplicates, references are checked, and a context is never scanned, whatever else is wrong.
+/// `manifest` is set only when the whole document is valid.
 struct DecodeOutcome {
+    var file: String
     var kind: ManifestKind?
     var name: Located<String>?
+    var references: [Reference] = []
+    var context: String?
     var manifest: DecodedManifest?
 }
 
-/// Decodes documents into manifests, reporting every problem through the sink. A document
-/// with any error yields nil, so that only clean manifests reach the cross-reference checks.
-struct ManifestDecoder {
+/// Decodes documents into manifests, reporting every problem through the sink.
+final class ManifestDecoder {
     static let apiVersion = "capstan/v1"
     let sink: DiagnosticSink
+    private var references: [Reference] = []
+    private var context: String?
+
+    init(sink: DiagnosticSink) {
+        self.sink = sink
+    }
 
     func decode(_ document: YAMLDocument) -> DecodeOutcome {
         let before = sink.diagnostics.count
-        guard let top = FieldReader(document.root, path: "", sink: sink) else { return DecodeOutcome() }
+        references = []
+        context = nil
+        defer {
+            references = []
+            context = nil
+        }
+        guard let top = FieldReader(document.root, path: "", sink: sink) else { return DecodeOutcome(file: sink.file) }
         top.rejectUnknown(["apiVersion", "kind", "metadata", "spec"])
         if let version = top.string("apiVersion", required: true), version.value != Self.apiVersion {
             sink.error(version.mark, "unsupported apiVersion \"\(version.value)\"; this version of capstan reads \(Self.apiVersion)",
@@ -41,7 +64,7 @@ struct ManifestDecoder {
         let location = SourceLocation(file: sink.file, mark: document.root.mark)
         let metadata = top.value("metadata", required: true).flatMap { decodeMetadata($0, location: location) }
         let specNode = top.value("spec", required: true)
-        var outcome = DecodeOutcome(kind: kind, name: metadata?.name)
+        var outcome = DecodeOutcome(file: sink.file, kind: kind, name: metadata?.name)
         guard let kind, let specNode, let spec = FieldReader(specNode, path: "spec", sink: sink) else { return outcome }
 
         let result: DecodedManifest?
@@ -51,6 +74,8 @@ struct ManifestDecoder {
         case .client: result = decodeClient(spec, metadata).map(DecodedManifest.client)
         case .policy: result = decodePolicy(spec, metadata).map(DecodedManifest.policy)
         }
+        outcome.references = references
+        outcome.context = context
         if sink.diagnostics.count == before { outcome.manifest = result }
         return outcome
     }
@@ -73,7 +98,7 @@ struct ManifestDecoder {
 
     private func decodeProject(_ spec: FieldReader, _ metadata: Metadata?) -> Project? {
         spec.rejectUnknown(["context", "dockerfile", "buildArgs", "target"])
-        let context = spec.string("context", required: true).flatMap { c -> Located<String>? in
+        let contextPath = spec.string("context", required: true).flatMap { c -> Located<String>? in
             switch RelativePath.normalize(c.value) {
             case .failure(let problem):
                 sink.error(c.mark, "spec.context \"\(c.value)\" \(problem.message)", hint: problem.hint)
@@ -83,10 +108,12 @@ struct ManifestDecoder {
                            hint: "move the server's source into its own directory, for example projects/\(metadata?.name.value ?? "NAME")")
                 return nil
             case .success(let path):
+                context = path
                 return Located(path, at: c.mark)
             }
         }
-        var dockerfile = Located("Dockerfile", at: spec.node.mark)
+        // Without spec.dockerfile, a missing Dockerfile is reported at the context it is looked for in.
+        var dockerfile = Located("Dockerfile", at: contextPath?.mark ?? spec.node.mark)
         if let d = spec.string("dockerfile") {
             switch RelativePath.normalize(d.value, within: "spec.context") {
             case .failure(let problem):
@@ -100,8 +127,8 @@ struct ManifestDecoder {
         let buildArgs = spec.textMap("buildArgs", keyRule: .envName)
         let target = spec.string("target")
         if let target { _ = NameRule.dockerName.check(target, what: "spec.target", sink: sink) }
-        guard let metadata, let context else { return nil }
-        return Project(metadata: metadata, context: context, dockerfile: dockerfile, buildArgs: buildArgs,
+        guard let metadata, let contextPath else { return nil }
+        return Project(metadata: metadata, context: contextPath, dockerfile: dockerfile, buildArgs: buildArgs,
                        target: target?.value)
     }
 
@@ -115,7 +142,10 @@ struct ManifestDecoder {
         let image = spec.string("image")
         switch (project, image) {
         case (let p?, nil):
-            if NameRule.dnsLabel.check(p, what: "spec.project", sink: sink) { source = .project(p) }
+            if NameRule.dnsLabel.check(p, what: "spec.project", sink: sink) {
+                source = .project(p)
+                references.append(Reference(kind: .project, name: p, field: "spec.project"))
+            }
         case (nil, let i?):
             if let problem = ImageReference.problem(i.value) {
                 sink.error(i.mark, "spec.image \"\(i.value)\" is not a valid image reference: \(problem)",
@@ -209,8 +239,9 @@ struct ManifestDecoder {
         r.rejectUnknown(["env", "secret"])
         let env = r.string("env", required: true)
         let secret = r.string("secret", required: true)
-        guard let env, NameRule.envName.check(env, what: "\(path).env", sink: sink),
-              let secret, NameRule.dnsLabel.check(secret, what: "\(path).secret", sink: sink) else { return nil }
+        let envValid = env.map { NameRule.envName.check($0, what: "\(path).env", sink: sink) } ?? false
+        let secretValid = secret.map { NameRule.dnsLabel.check($0, what: "\(path).secret", sink: sink) } ?? false
+        guard let env, let secret, envValid, secretValid else { return nil }
         return SecretRef(env: env, secret: secret)
     }
 
@@ -249,8 +280,8 @@ struct ManifestDecoder {
         }
         h.capAdd = caps.map(\.value)
         if let user = r.string("user") {
-            if user.value.isEmpty || user.value.contains(where: { $0 == " " || $0 == "\t" }) {
-                sink.error(user.mark, "spec.hardening.user must be uid[:gid] or a user name")
+            if let problem = NameRule.user.problem(user.value) {
+                sink.error(user.mark, "spec.hardening.user \"\(user.value)\" is not valid: \(problem)")
             } else {
                 h.user = user.value
             }
@@ -287,13 +318,21 @@ struct ManifestDecoder {
         let clients = spec.list("clients") { node, path -> Located<String>? in
             guard let c = FieldReader.string(node, path: path, sink: sink),
                   NameRule.dnsLabel.check(c, what: path, sink: sink) else { return nil }
+            references.append(Reference(kind: .client, name: c, field: path))
             return c
+        }
+        if let clients, spec.child("clients")?.sequenceCount == 0 {
+            sink.error(clients.mark, "spec.clients is empty", hint: "name at least one Client, or use spec.selector instead")
         }
         var matchLabels: [TextEntry]?
         if let selector = spec.value("selector"), let s = FieldReader(selector, path: "spec.selector", sink: sink) {
             s.rejectUnknown(["matchLabels"])
-            if s.value("matchLabels", required: true) != nil {
+            if let labels = s.value("matchLabels", required: true) {
                 matchLabels = s.textMap("matchLabels", keyRule: .labelKey)
+                if case .mapping(let pairs) = labels.value, pairs.isEmpty {
+                    sink.error(labels.mark, "spec.selector.matchLabels is empty; it would match every Client",
+                               hint: "name at least one label, or list the clients in spec.clients")
+                }
             }
         }
         if spec.child("clients") == nil && spec.child("selector") == nil {
@@ -311,8 +350,12 @@ struct ManifestDecoder {
         guard let r = FieldReader(node, path: path, sink: sink) else { return nil }
         r.rejectUnknown(["server", "tools", "effect"])
         var server = r.string("server", required: true)
-        if let s = server, s.value != "*", !NameRule.dnsLabel.check(s, what: "\(path).server", sink: sink) {
-            server = nil
+        if let s = server, s.value != "*" {
+            if NameRule.dnsLabel.check(s, what: "\(path).server", sink: sink) {
+                references.append(Reference(kind: .server, name: s, field: "\(path).server"))
+            } else {
+                server = nil
+            }
         }
         let tools = r.list("tools", required: true) { node, itemPath -> Located<String>? in
             guard let t = FieldReader.string(node, path: itemPath, sink: sink),

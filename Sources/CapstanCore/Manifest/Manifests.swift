@@ -124,6 +124,8 @@ public struct Policy: Sendable {
 /// `capstan.yaml` at the repository root.
 public struct RepositoryConfig: Sendable {
     public var root: String = ""
+    /// Where `root:` was written, for errors about the directory it names.
+    var rootMark: Mark?
     public var instance: String = "capstan"
     public var exclude: [String] = []
 

@@ -9,6 +9,8 @@ enum NameRule {
     /// Docker build stage and network names.
     case dockerName
     case capability
+    /// A container user: `uid[:gid]` or a user name.
+    case user
 
     func check(_ name: Located<String>, what: String, sink: DiagnosticSink) -> Bool {
         guard let problem = problem(name.value) else { return true }
@@ -40,6 +42,12 @@ enum NameRule {
         case .dockerName:
             let ok = !u.isEmpty && u.count <= 128 && u.allSatisfy { isAlnum($0) || "_.-".utf8.contains($0) } && isAlnum(u.first!)
             return ok ? nil : "use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit"
+        case .user:
+            let parts = s.split(separator: ":", omittingEmptySubsequences: false).map { Array($0.utf8) }
+            let numeric = parts.count <= 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(isDigit) }
+            let name = parts.count == 1 && !u.isEmpty && (isLowerAlnum(u[0]) && !isDigit(u[0]) || u[0] == underscore)
+                && u.allSatisfy { isLowerAlnum($0) || $0 == underscore || $0 == dash }
+            return numeric || name ? nil : "write uid[:gid] (for example 10001:10001) or a user name of the image"
         case .capability:
             guard linuxCapabilities.contains(s) else {
                 return "not a Linux capability name (for example NET_BIND_SERVICE)"

@@ -35,7 +35,13 @@ enum ContextCheck {
             let dockerfile = project.dockerfile
             switch PathResolver.resolve(realContext + "/" + dockerfile.value, in: tree) {
             case .success(let real) where real.hasPrefix(realContext + "/"):
-                if tree.kind(of: real) != .file {
+                switch tree.kind(of: real) {
+                case .file:
+                    break
+                case .directory:
+                    error(dockerfile.mark, "Dockerfile \"\(dockerfile.value)\" in \(context.value) is a directory, not a file",
+                          hint: "set spec.dockerfile to the file inside it")
+                default:
                     error(dockerfile.mark, "Dockerfile \"\(dockerfile.value)\" not found in \(context.value)",
                           hint: "add \(context.value)/\(dockerfile.value), or set spec.dockerfile")
                 }

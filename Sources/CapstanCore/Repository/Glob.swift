@@ -45,7 +45,6 @@ public enum Glob {
         if !trimmed.contains("/") {
             return components.contains { matches(trimmed, $0) }
         }
-        if trimmed.hasPrefix("/") { trimmed.removeFirst() }
         let segments = trimmed.split(separator: "/").map(String.init)
         // A prefix of the path matching the whole pattern means a directory was excluded.
         return (1...max(components.count, 1)).contains { n in

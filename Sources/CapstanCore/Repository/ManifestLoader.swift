@@ -35,46 +35,49 @@ public enum ManifestLoader {
                     && !config.exclude.contains { Glob.pathMatches($0, relative(path, to: config.root)) }
             }
         } catch {
-            let what = config.root.isEmpty ? "the repository" : "root \"\(config.root)\""
-            diagnostics.append(Diagnostic(file: config.root.isEmpty ? "." : config.root, mark: Mark(line: 1, column: 1),
-                                          message: "cannot read \(what): \(describe(error))"))
-            return LoadResult(manifests: ManifestSet(), diagnostics: diagnostics, fileCount: 0)
+            if let rootMark = config.rootMark {
+                let problem = tree.kind(of: config.root) == .missing ? "does not exist" : describe(error)
+                diagnostics.append(Diagnostic(file: RepositoryConfig.fileName, mark: rootMark,
+                                              message: "root \"\(config.root)\" \(problem)",
+                                              hint: "root is a directory relative to the repository root"))
+            } else {
+                diagnostics.append(Diagnostic(file: ".", mark: Mark(line: 1, column: 1), message: describe(error)))
+            }
+            return LoadResult(manifests: ManifestSet(), diagnostics: diagnostics.sorted(), fileCount: 0)
         }
 
         let files = decodeFiles(candidates, in: tree)
 
-        // A Project's context is its own source: YAML files there belong to the server, not to us.
-        let contexts = files.flatMap { $0.outcomes.compactMap { outcome -> String? in
-            if case .project(let p)? = outcome.manifest { return p.context.value }
-            return nil
-        } }
+        // A Project's context is its own source: YAML files there belong to the server, not to
+        // us. Every Project's, valid or not, both as written and as its links resolve.
+        var contexts: Set<String> = []
+        for outcome in files.flatMap(\.outcomes) where outcome.kind == .project {
+            guard let context = outcome.context else { continue }
+            contexts.insert(context)
+            if case .success(let real) = PathResolver.resolve(context, in: tree) { contexts.insert(real) }
+        }
         let manifestFiles = files.filter { file in
             !contexts.contains { file.path.hasPrefix($0 + "/") }
         }
 
         var set = ManifestSet()
         set.config = config
-        var declared: [ManifestKind: Set<String>] = [:]
-        var everyFileLoaded = true
+        let outcomes = manifestFiles.flatMap(\.outcomes)
         for file in manifestFiles {
             diagnostics += file.diagnostics
-            everyFileLoaded = everyFileLoaded && file.loaded
-            for outcome in file.outcomes {
-                if let kind = outcome.kind, let name = outcome.name { declared[kind, default: []].insert(name.value) }
-                switch outcome.manifest {
-                case .project(let p)?: set.projects.append(p)
-                case .server(let s)?: set.servers.append(s)
-                case .client(let c)?: set.clients.append(c)
-                case .policy(let p)?: set.policies.append(p)
-                case nil: break
-                }
+        }
+        for outcome in outcomes {
+            switch outcome.manifest {
+            case .project(let p)?: set.projects.append(p)
+            case .server(let s)?: set.servers.append(s)
+            case .client(let c)?: set.clients.append(c)
+            case .policy(let p)?: set.policies.append(p)
+            case nil: break
             }
         }
 
         diagnostics += ContextCheck.check(set.projects, in: tree)
-        // A file that did not parse may hold the target of any reference; reporting references
-        // as dangling then would only add noise to the real error.
-        diagnostics += ReferenceCheck.check(set, declared: declared, checkDangling: everyFileLoaded)
+        diagnostics += ReferenceCheck.check(outcomes, valid: set, checkDangling: manifestFiles.allSatisfy(\.loaded))
         return LoadResult(manifests: set, diagnostics: diagnostics.sorted(), fileCount: manifestFiles.count)
     }
 

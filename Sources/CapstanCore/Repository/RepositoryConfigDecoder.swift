@@ -20,7 +20,9 @@ extension RepositoryConfig {
         r.rejectUnknown(["root", "instance", "exclude"])
         if let root = r.string("root") {
             switch RelativePath.normalize(root.value) {
-            case .success(let path): config.root = path
+            case .success(let path):
+                config.root = path
+                config.rootMark = root.mark
             case .failure(let problem): sink.error(root.mark, "root \"\(root.value)\" \(problem.message)", hint: problem.hint)
             }
         }
@@ -31,6 +33,11 @@ extension RepositoryConfig {
             guard let glob = FieldReader.string(node, path: path, sink: sink) else { return nil }
             if glob.value.isEmpty {
                 sink.error(glob.mark, "\(path) is an empty pattern")
+                return nil
+            }
+            if glob.value.hasPrefix("/") {
+                sink.error(glob.mark, "\(path) \"\(glob.value)\" is absolute; patterns are relative to the manifest root",
+                           hint: "write \"\(glob.value.drop { $0 == "/" })\"; a pattern with \"/\" already matches from the root")
                 return nil
             }
             return glob.value

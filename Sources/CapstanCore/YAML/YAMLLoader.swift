@@ -245,11 +245,16 @@ private struct EventSource {
 
     private func syntaxFailure() -> YAMLLoader.Failure {
         let p = parser.pointee
-        let mark = Mark(line: Int(p.problem_mark.line) + 1, column: Int(p.problem_mark.column) + 1)
+        var mark = Mark(line: Int(p.problem_mark.line) + 1, column: Int(p.problem_mark.column) + 1)
         let problem = p.problem.map { String(cString: $0) } ?? "invalid YAML"
         var message = problem
         if let context = p.context.map({ String(cString: $0) }) {
             message += " " + context
+            // An unclosed quote or bracket is found only at the end of the file; the place to fix
+            // is where it was opened, which libyaml keeps as the context mark.
+            if context.hasPrefix("while scanning a quoted") || context.hasPrefix("while parsing a flow") {
+                mark = Mark(line: Int(p.context_mark.line) + 1, column: Int(p.context_mark.column) + 1)
+            }
         }
         if character(at: mark) == "\t" {
             return .init(mark: mark, message: "tab character where YAML allows only spaces",
