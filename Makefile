@@ -20,7 +20,7 @@ test: build
 	@set -e; eval "$$(scripts/docker-engine.sh)"; \
 	$(SWIFT) build --build-tests; \
 	$(SWIFT) test --skip-build; \
-	CAPSTAN_BIN=$(CURDIR)/$(CAPSTAN) $(PYTEST) Tests
+	CAPSTAN_BIN=$(CURDIR)/$(CAPSTAN) $(PYTEST) Tests examples/quickstart/projects/textkit
 
 # Benchmarks are measured, not asserted: see docs/benchmarks.md.
 bench: deps

@@ -9,13 +9,30 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // C libraries from Debian, each behind a module map and a small shim header.
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
-        // Pure core: manifest model, YAML loading with positions, validation.
-        .target(name: "CapstanCore", dependencies: ["CYAML"], linkerSettings: [.linkedLibrary("m")]),
+        // Pure core: manifest model, YAML loading with positions, validation, plan.
+        .target(
+            name: "CapstanCore",
+            dependencies: ["CYAML", .product(name: "Crypto", package: "swift-crypto")],
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        // libgit2: a commit's tree read in memory, build contexts exported from it.
+        .target(name: "CapstanGit", dependencies: ["CGit2", "CapstanCore"]),
+        // The Docker Engine API over its unix socket, on libcurl.
+        .target(name: "CapstanDocker", dependencies: ["CCurl"]),
+        // The append-only, hash-chained audit store (SQLite through GRDB).
+        .target(
+            name: "CapstanAudit",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         .executableTarget(
             name: "capstan",
@@ -28,5 +45,8 @@ let package = Package(
         .executableTarget(name: "capstan-bench", dependencies: ["CapstanCore"]),
 
         .testTarget(name: "CapstanCoreTests", dependencies: ["CapstanCore"]),
+        .testTarget(name: "CapstanGitTests", dependencies: ["CapstanGit"]),
+        .testTarget(name: "CapstanDockerTests", dependencies: ["CapstanDocker"]),
+        .testTarget(name: "CapstanAuditTests", dependencies: ["CapstanAudit"]),
     ]
 )

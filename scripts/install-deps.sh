@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(libyaml-dev python3 python3-venv python3-pip git ca-certificates)
+debs=(libyaml-dev libgit2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 python3-venv python3-pip git ca-certificates)
 missing=()
 for pkg in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -53,10 +53,9 @@ struct FieldReader {
             if required { missing(key) }
             return nil
         }
+        // An empty value is a mistake, not a way to ask for the default: say so.
         if case .scalar(let s) = node.value, s.resolved == .null {
-            if required {
-                sink.error(node.mark, "\(fieldPath(key)) is empty", hint: "give it a value")
-            }
+            sink.error(node.mark, "\(fieldPath(key)) is empty", hint: required ? "give it a value" : "give it a value, or remove the field")
             return nil
         }
         return node

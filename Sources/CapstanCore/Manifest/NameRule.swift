@@ -40,7 +40,7 @@ enum NameRule {
             let ok = !u.isEmpty && u.count <= 128 && u.allSatisfy { isAlnum($0) || "_.-*?".utf8.contains($0) }
             return ok ? nil : "a tool pattern has 1 to 128 letters, digits, \"_\", \".\", \"-\" and the wildcards \"*\" and \"?\""
         case .dockerName:
-            let ok = !u.isEmpty && u.count <= 128 && u.allSatisfy { isAlnum($0) || "_.-".utf8.contains($0) } && isAlnum(u.first!)
+            let ok = !u.isEmpty && u.allSatisfy { isAlnum($0) || "_.-".utf8.contains($0) } && isAlnum(u.first!)
             return ok ? nil : "use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit"
         case .user:
             let parts = s.split(separator: ":", omittingEmptySubsequences: false).map { Array($0.utf8) }

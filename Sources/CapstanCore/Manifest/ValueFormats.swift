@@ -56,22 +56,42 @@ enum ImageReference {
         }
         if components.count > 1, let host = components.first,
            host.contains(".") || host.contains(":") || host == "localhost" {
-            let hostParts = host.split(separator: ":", omittingEmptySubsequences: false)
-            guard hostParts.count <= 2, !hostParts[0].isEmpty,
-                  hostParts[0].utf8.allSatisfy({ isAlnum($0) || "._-".utf8.contains($0) }),
-                  hostParts.count == 1 || (!hostParts[1].isEmpty && hostParts[1].allSatisfy(\.isASCIIDigit)) else {
-                return "the registry host \"\(host)\" is not valid"
-            }
+            guard isRegistryHost(host) else { return "the registry host \"\(host)\" is not valid" }
             components.removeFirst()
         }
-        for component in components {
-            let u = Array(component.utf8)
-            guard !u.isEmpty, u.allSatisfy({ isLowerAlnum($0) || "._-".utf8.contains($0) }),
-                  isLowerAlnum(u.first!), isLowerAlnum(u.last!) else {
-                return "each name component must be lowercase letters, digits, \".\", \"_\" and \"-\", starting and ending with a letter or digit"
-            }
+        for component in components where !isPathComponent(Array(component.utf8)) {
+            return "each name component must be lowercase letters and digits, separated by \".\", \"_\", \"__\" or dashes"
         }
         return nil
+    }
+
+    /// `host[:port]`: dot-separated labels of letters, digits and inner dashes.
+    private static func isRegistryHost(_ host: Substring) -> Bool {
+        let parts = host.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return false }
+        if parts.count == 2, parts[1].isEmpty || !parts[1].utf8.allSatisfy(isDigit) { return false }
+        return parts[0].split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            let u = Array(label.utf8)
+            return !u.isEmpty && u.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") } && isAlnum(u.first!) && isAlnum(u.last!)
+        }
+    }
+
+    /// Docker's path component: `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`.
+    private static func isPathComponent(_ u: [UInt8]) -> Bool {
+        guard let first = u.first, let last = u.last, isLowerAlnum(first), isLowerAlnum(last) else { return false }
+        var i = 0
+        while i < u.count {
+            if isLowerAlnum(u[i]) { i += 1; continue }
+            var j = i
+            while j < u.count, !isLowerAlnum(u[j]) { j += 1 }
+            let separator = u[i..<j]
+            let ok = separator.elementsEqual([UInt8(ascii: ".")]) || separator.elementsEqual([UInt8(ascii: "_")])
+                || separator.elementsEqual([UInt8(ascii: "_"), UInt8(ascii: "_")])
+                || separator.allSatisfy { $0 == UInt8(ascii: "-") }
+            guard ok else { return false }
+            i = j
+        }
+        return true
     }
 }
 
