@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A working directory on disk.
-public struct DirectoryTree: SourceTree {
+public struct DirectoryTree: BuildContextSource {
     public let root: String
 
     public init(root: String) {
@@ -86,4 +86,42 @@ public struct DirectoryTree: SourceTree {
         bytes.removeSubrange(filled...)
         return bytes
     }
+
+    public func contextEntries(under directory: String) throws(SourceError) -> [ContextEntry] {
+        var result: [ContextEntry] = []
+        try collect(directory, relative: "", into: &result)
+        return result
+    }
+
+    private func collect(_ directory: String, relative: String, into result: inout [ContextEntry]) throws(SourceError) {
+        guard let dir = opendir(absolute(directory)) else {
+            throw .unreadable(path: directory, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        for name in names.sorted() {
+            let path = directory + "/" + name
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            var st = stat()
+            guard lstat(absolute(path), &st) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                result.append(ContextEntry(path: rel, kind: .directory))
+                try collect(path, relative: rel, into: &result)
+            case S_IFREG:
+                result.append(ContextEntry(path: rel, kind: .file(executable: st.st_mode & 0o100 != 0)))
+            case S_IFLNK:
+                if case .symlink(let target) = kind(of: path) { result.append(ContextEntry(path: rel, kind: .symlink(target: target))) }
+            default:
+                continue  // sockets, fifos and devices have no place in a build context
+            }
+        }
+    }
 }
+

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Turns a Plan into text for people (Terraform-like markers and a summary line) or JSON for
+/// programs (schemas/plan.schema.json). Plans hold no secret values, so neither can show one.
+public enum PlanRenderer {
+    public static func marker(_ kind: ActionKind) -> String {
+        switch kind {
+        case .build, .create: return "+"
+        case .replace: return "-/+"
+        case .start: return "~"
+        case .delete: return "-"
+        case .noop: return " "
+        }
+    }
+
+    public static func text(_ plan: Plan) -> String {
+        var out = "Instance \"\(plan.instance)\" at revision \(shortRevision(plan.revision))\n\n"
+        let changes = plan.changes
+        if changes.isEmpty {
+            let running = plan.actions.filter { $0.address.hasPrefix("server.") }.count
+            return out + "No changes. The host matches the repository (\(running) \(running == 1 ? "server" : "servers")).\n"
+        }
+        let width = changes.map(\.address.count).max() ?? 0
+        for action in changes {
+            let mark = marker(action.kind).padding(toLength: 3, withPad: " ", startingAt: 0)
+            let address = action.address.padding(toLength: width, withPad: " ", startingAt: 0)
+            out += "  \(mark) \(address)  \(action.kind.rawValue) (\(action.reason))\n"
+            for change in action.changes {
+                out += "        ~ \(change.field): \(show(change.before)) -> \(show(change.after))\n"
+            }
+        }
+        return out + "\n" + summary(plan) + "\n"
+    }
+
+    public static func summary(_ plan: Plan) -> String {
+        "Plan: \(plan.count(.build)) to build, \(plan.count(.create)) to create, \(plan.count(.replace)) to replace, "
+            + "\(plan.count(.start)) to start, \(plan.count(.delete)) to delete."
+    }
+
+    public static func json(_ plan: Plan) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(plan), as: UTF8.self)
+    }
+
+    public static func decode(json: [UInt8]) -> Plan? {
+        try? JSONDecoder().decode(Plan.self, from: Data(json))
+    }
+
+    private static func show(_ value: String?) -> String {
+        value.map { "\"\($0)\"" } ?? "(none)"
+    }
+
+    static func shortRevision(_ revision: String) -> String {
+        revision.count == 40 && revision.allSatisfy(\.isHexDigit) ? String(revision.prefix(12)) : revision
+    }
+}
