@@ -34,10 +34,19 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // Observe → plan → apply, against the engine, the repository and the audit store.
+        .target(
+            name: "CapstanReconciler",
+            dependencies: [
+                "CapstanCore", "CapstanGit", "CapstanDocker", "CapstanAudit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         .executableTarget(
             name: "capstan",
             dependencies: [
-                "CapstanCore",
+                "CapstanCore", "CapstanReconciler", "CapstanAudit", "CapstanDocker", "CapstanGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,5 +57,6 @@ let package = Package(
         .testTarget(name: "CapstanGitTests", dependencies: ["CapstanGit"]),
         .testTarget(name: "CapstanDockerTests", dependencies: ["CapstanDocker"]),
         .testTarget(name: "CapstanAuditTests", dependencies: ["CapstanAudit"]),
+        .testTarget(name: "CapstanReconcilerTests", dependencies: ["CapstanReconciler"]),
     ]
 )

@@ -2,7 +2,7 @@ import ArgumentParser
 import CapstanCore
 
 @main
-struct Capstan: ParsableCommand {
+struct Capstan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capstan",
         abstract: "GitOps for MCP servers on Docker.",
@@ -12,9 +12,13 @@ struct Capstan: ParsableCommand {
 
             Example:
               capstan validate examples/quickstart
+              capstan plan examples/quickstart
+              capstan apply --auto-approve examples/quickstart
+              capstan status examples/quickstart
+              capstan audit verify
             """,
         version: CapstanVersion.current,
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, AuditCommand.self]
     )
 }
 

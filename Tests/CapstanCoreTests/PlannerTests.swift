@@ -21,7 +21,7 @@ struct PlannerTests {
         return result.manifests.servers[0]
     }
 
-    static func server(_ name: String, image: DesiredServer.ImageSource = .resolved("sha256:aaa"),
+    static func server(_ name: String, image: DesiredServer.ImageSource = .resolved(id: "sha256:aaa"),
                        env: [String: String] = ["LOG_LEVEL": "info"]) -> DesiredServer {
         DesiredServer(name: name, image: image, spec: spec(env: env), secretNames: [:])
     }
@@ -99,7 +99,7 @@ struct PlannerTests {
         let image = DesiredImage(project: "web", contextHash: "sha256:" + String(repeating: "ab", count: 32),
                                  context: "projects/web", dockerfile: "Dockerfile", buildArgs: [:], target: nil)
         let built = Self.server("web", image: .build(project: "web"))
-        let running = Self.server("web", image: .resolved("sha256:old"))
+        let running = Self.server("web", image: .resolved(id: "sha256:old"))
         let plan = Planner.plan(desired: Self.desired([built], images: [image]), observed: ObservedState(
             containers: [Self.container("web", running)], imagesByTag: ["capstan/web:0123456789ab": "sha256:old"]))
         #expect(plan.actions.map(\.address) == ["image.web", "server.web"])

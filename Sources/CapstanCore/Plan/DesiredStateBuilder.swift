@@ -53,13 +53,13 @@ public enum DesiredStateBuilder {
             case .project(let project):
                 // Validation guarantees the Project exists; its image is reused when its tag is there.
                 guard let image = images[project.value] else { continue }
-                source = imageIDs[image.tag].map(DesiredServer.ImageSource.resolved) ?? .build(project: project.value)
+                source = imageIDs[image.tag].map { DesiredServer.ImageSource.resolved(id: $0) } ?? .build(project: project.value)
             case .image(let reference):
                 guard let id = imageIDs[reference.value] else {
                     problems.append(.imageNotFound(server: name, reference: reference.value))
                     continue
                 }
-                source = .resolved(id)
+                source = .resolved(id: id)
             }
             servers.append(DesiredServer(name: name, image: source,
                                          spec: RuntimeSpec(server: server, image: "", secretVersions: versions),

@@ -9,6 +9,8 @@ public struct Plan: Sendable, Codable {
     /// The observed state's fingerprint when the plan was made; `apply` of a saved plan
     /// refuses to run once it no longer holds.
     public var observedFingerprint: String
+    /// Where the manifests were read, so that a saved plan is applied from the same place.
+    public var source: PlanSource?
     public var actions: [PlannedAction]
     /// What the plan converges to, so a saved plan can be applied as it was shown.
     public var desired: DesiredState
@@ -17,6 +19,23 @@ public struct Plan: Sendable, Codable {
     public var hasChanges: Bool { actions.contains { $0.kind != .noop } }
 
     public func count(_ kind: ActionKind) -> Int { actions.filter { $0.kind == kind }.count }
+}
+
+public struct PlanSource: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case directory, git
+    }
+
+    public var kind: Kind
+    /// A directory path, or a repository path or URL (never with credentials in it).
+    public var location: String
+    public var ref: String?
+
+    public init(kind: Kind, location: String, ref: String? = nil) {
+        self.kind = kind
+        self.location = location
+        self.ref = ref
+    }
 }
 
 public enum ActionKind: String, Sendable, Codable, CaseIterable {

@@ -44,7 +44,7 @@ public struct DesiredImage: Sendable, Codable, Equatable {
 public struct DesiredServer: Sendable, Codable, Equatable {
     public enum ImageSource: Sendable, Codable, Equatable {
         /// An image ID already on the engine.
-        case resolved(String)
+        case resolved(id: String)
         /// Built by this apply, from the named Project.
         case build(project: String)
     }

@@ -1,0 +1,48 @@
+import GRDB
+
+/// The schema, versioned by GRDB's migrator (its `grdb_migrations` table names the versions a
+/// file has). One table holds the one chain: a `kind` column plus typed columns per kind, so a
+/// query is a plain `SELECT` in `seq` order and `verify()` is one scan.
+///
+/// Adding a row kind later is a new migration that adds nullable columns (`ALTER TABLE … ADD
+/// COLUMN`): older rows hold NULL there, NULLs are not hashed (see `ChainHash`), so old chains
+/// stay intact. No CHECK pins the set of kinds, for the same reason. Never edit a shipped
+/// migration.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-runs-and-actions") { db in
+            try db.execute(sql: """
+                CREATE TABLE entries (
+                    seq          INTEGER PRIMARY KEY,  -- 1, 2, 3, … over every row, no gaps
+                    kind         TEXT    NOT NULL,     -- 'run' | 'action'
+                    recorded_at  INTEGER NOT NULL,     -- ms since 1970, the store's clock
+                    run_id       TEXT,                 -- run, action
+                    revision     TEXT,                 -- run
+                    triggered_by TEXT,                 -- run: cli | poll | webhook | manual | drift
+                    started_at   INTEGER,              -- run, ms since 1970
+                    finished_at  INTEGER,              -- run, ms since 1970
+                    result       TEXT,                 -- run: succeeded | failed | partial | noop
+                    address      TEXT,                 -- action, e.g. server.weather
+                    action       TEXT,                 -- action: build | create | replace | …
+                    before_hash  TEXT,                 -- action
+                    after_hash   TEXT,                 -- action
+                    outcome      TEXT,                 -- action: succeeded | failed | skipped
+                    error        TEXT,                 -- action, at most 8 KiB
+                    duration_ms  INTEGER,              -- action
+                    prev_hash    TEXT    NOT NULL,
+                    hash         TEXT    NOT NULL
+                ) STRICT;
+                CREATE INDEX entries_by_address ON entries(address);
+                CREATE INDEX entries_by_run ON entries(run_id);
+                CREATE INDEX entries_by_time ON entries(recorded_at);
+                -- Append-only for every ordinary writer; whoever drops these is caught by verify().
+                CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}

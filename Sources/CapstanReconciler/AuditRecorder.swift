@@ -1,0 +1,42 @@
+import CapstanAudit
+import Foundation
+
+/// Writes apply runs and their actions to the hash-chained audit store. Only hashes, outcomes
+/// and error texts reach it: an ActionResult holds no secret value.
+public struct AuditRecorder: ApplyRecorder {
+    public let store: AuditStore
+
+    public static func path(stateDirectory: String) -> String { stateDirectory + "/audit.db" }
+
+    public static func open(stateDirectory: String) throws -> AuditRecorder {
+        AuditRecorder(store: try AuditStore(path: path(stateDirectory: stateDirectory)))
+    }
+
+    public func record(action: ActionResult, runID: String) async throws {
+        let outcome: AuditAction.Outcome
+        switch action.outcome {
+        case .succeeded: outcome = .succeeded
+        case .failed: outcome = .failed
+        case .skipped: outcome = .skipped
+        }
+        _ = try await store.append(.action(AuditAction(
+            runID: runID, address: action.address, kind: action.kind.rawValue, beforeHash: action.beforeHash,
+            afterHash: action.afterHash, outcome: outcome, error: action.outcome.message,
+            durationMs: Int64((action.durationSeconds * 1000).rounded()))))
+    }
+
+    public func record(runID: String, revision: String, trigger: String, started: Date, ended: Date,
+                       report: ApplyReport) async throws {
+        let result: AuditRun.Result
+        if report.results.isEmpty {
+            result = .noop
+        } else if report.succeeded {
+            result = .succeeded
+        } else {
+            result = report.failed.count == report.results.count ? .failed : .partial
+        }
+        _ = try await store.append(.run(AuditRun(
+            id: runID, revision: revision, trigger: AuditRun.Trigger(rawValue: trigger) ?? .cli,
+            startedAt: started, finishedAt: ended, result: result)))
+    }
+}

@@ -1,0 +1,88 @@
+import CapstanCore
+
+/// A repository at one revision, as a tree the loader and the context archiver can read.
+public struct ManifestSource: Sendable {
+    public var tree: any BuildContextSource
+    /// A commit ID, or `workdir` for a working directory.
+    public var revision: String
+    public var description: PlanSource
+
+    public init(tree: any BuildContextSource, revision: String, description: PlanSource) {
+        self.tree = tree
+        self.revision = revision
+        self.description = description
+    }
+}
+
+/// Everything `plan`, `apply` and `status` share: validate, archive contexts, observe, resolve,
+/// plan. Fails before touching anything when the repository is invalid.
+public struct PlanPipeline: Sendable {
+    public enum Failure: Error, Sendable {
+        case invalid(LoadResult)
+        case unplannable([PlanProblem])
+        case contextUnreadable(project: String, reason: String)
+        case engine(String)
+    }
+
+    public struct Prepared: Sendable {
+        public var plan: Plan
+        public var observed: ObservedState
+        public var archives: [String: ContextArchive]
+        public var manifests: ManifestSet
+    }
+
+    public var engine: any ContainerEngine
+    public var secrets: SecretStore
+    /// Overrides `instance:` of capstan.yaml when set.
+    public var instance: String?
+
+    public init(engine: any ContainerEngine, secrets: SecretStore, instance: String?) {
+        self.engine = engine
+        self.secrets = secrets
+        self.instance = instance
+    }
+
+    public func prepare(_ source: ManifestSource) async throws(Failure) -> Prepared {
+        let loaded = ManifestLoader.load(source.tree)
+        guard loaded.isValid else { throw .invalid(loaded) }
+        let manifests = loaded.manifests
+        let instance = self.instance ?? manifests.config.instance
+
+        var archives: [String: ContextArchive] = [:]
+        for project in manifests.projects {
+            do {
+                archives[project.metadata.name.value] = try ContextArchive.make(project: project, from: source.tree)
+            } catch {
+                throw .contextUnreadable(project: project.metadata.name.value, reason: String(describing: error))
+            }
+        }
+
+        let observed: ObservedState
+        var imageIDs: [String: String] = [:]
+        do {
+            observed = try await Observer.observe(engine, instance: instance)
+            imageIDs = observed.imagesByTag
+            for server in manifests.servers {
+                guard case .image(let reference) = server.source, imageIDs[reference.value] == nil else { continue }
+                if let id = try await engine.imageID(reference.value) { imageIDs[reference.value] = id }
+            }
+        } catch {
+            throw .engine(String(describing: error))
+        }
+
+        let secrets = self.secrets
+        let desired = DesiredStateBuilder.build(
+            manifests: manifests, instance: instance, revision: source.revision,
+            contextHashes: archives.mapValues(\.contextHash), imageIDs: imageIDs,
+            // An unreadable secret file counts as missing: either way the server cannot start.
+            secretVersion: { name in (try? secrets.version(name)) ?? nil })
+        switch desired {
+        case .failure(let problems):
+            throw .unplannable(problems.problems)
+        case .success(let desired):
+            var plan = Planner.plan(desired: desired, observed: observed)
+            plan.source = source.description
+            return Prepared(plan: plan, observed: observed, archives: archives, manifests: manifests)
+        }
+    }
+}

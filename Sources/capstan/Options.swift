@@ -1,0 +1,105 @@
+import ArgumentParser
+import CapstanCore
+import CapstanDocker
+import CapstanGit
+import CapstanReconciler
+import Foundation
+
+/// Where the manifests come from: a working directory, or a git repository at a ref.
+struct SourceOptions: ParsableArguments {
+    @Argument(help: "A manifest repository directory (default: the current directory).", completion: .directory)
+    var directory: String?
+
+    @Option(help: "Read a git repository (a path or a URL) instead of a directory, at --ref, without a checkout.")
+    var repo: String?
+
+    @Option(help: "The branch, tag or commit of --repo.")
+    var ref: String = "HEAD"
+
+    func validate() throws {
+        if repo != nil && directory != nil {
+            throw ValidationError("give either a directory or --repo, not both")
+        }
+    }
+
+    func open(stateDirectory: String) throws -> ManifestSource {
+        guard let repo else {
+            let dir = directory ?? "."
+            return ManifestSource(tree: DirectoryTree(root: dir), revision: "workdir",
+                                  description: PlanSource(kind: .directory, location: dir))
+        }
+        do {
+            let repository: GitRepository
+            if FileManager.default.fileExists(atPath: repo) {
+                repository = try GitRepository.open(path: repo)
+            } else {
+                repository = try GitRepository.cloneOrOpen(url: repo, into: stateDirectory + "/repos/" + sha256Hex(Array(repo.utf8)).prefix(16))
+            }
+            let commit = try repository.resolve(ref: ref)
+            let tree = try repository.tree(at: commit)
+            return ManifestSource(tree: tree, revision: commit.description,
+                                  description: PlanSource(kind: .git, location: redactedURL(repo), ref: ref))
+        } catch {
+            throw CLIError("cannot read \(redactedURL(repo)) at \(ref): \(error)")
+        }
+    }
+}
+
+/// The engine, the state directory (audit store, keys, repository mirrors) and the secrets.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Override the instance name of capstan.yaml (scopes which containers this repository owns).")
+    var instance: String?
+
+    @Option(help: "State directory: audit store, keys and repository mirrors (default: $CAPSTAN_STATE_DIR or ~/.local/state/capstan).")
+    var stateDir: String?
+
+    @Option(help: "Directory with one file per secret, named for the secret (as Docker and Kubernetes mount them).")
+    var secretsDir: String?
+
+    var stateDirectory: String {
+        if let stateDir { return stateDir }
+        let env = ProcessInfo.processInfo.environment
+        if let dir = env["CAPSTAN_STATE_DIR"], !dir.isEmpty { return dir }
+        if let xdg = env["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/capstan" }
+        return NSHomeDirectory() + "/.local/state/capstan"
+    }
+
+    func pipeline() throws -> (PlanPipeline, DockerEngine, SecretStore) {
+        let client: DockerClient
+        do {
+            client = try DockerClient(host: nil)
+        } catch {
+            throw CLIError("cannot use the Docker engine: \(error)")
+        }
+        let engine = DockerEngine(client: client)
+        let secrets = try SecretStore(directory: secretsDir, stateDirectory: stateDirectory)
+        return (PlanPipeline(engine: engine, secrets: secrets, instance: instance), engine, secrets)
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Never print a credential that a URL carries.
+func redactedURL(_ url: String) -> String {
+    guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+    return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
+}
+
+/// Prints why a pipeline could not produce a plan, and the exit code to use.
+func report(_ failure: PlanPipeline.Failure, display: DisplayPaths) -> ExitCode {
+    switch failure {
+    case .invalid(let result):
+        print(ValidationReport.text(result, display: display.path), terminator: "")
+        print("The repository is invalid; nothing was planned or applied.")
+    case .unplannable(let problems):
+        for p in problems { print("error: \(p)") }
+    case .contextUnreadable(let project, let reason):
+        print("error: cannot read the build context of project \(project): \(reason)")
+    case .engine(let message):
+        print("error: Docker engine: \(message)")
+    }
+    return ExitCode(1)
+}
