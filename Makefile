@@ -12,8 +12,7 @@ build: deps
 	$(SWIFT) build
 
 demo: build
-	@echo "== capstan validate examples/quickstart"
-	$(CAPSTAN) validate examples/quickstart
+	@scripts/demo.sh
 
 # Starts (or reuses) the test Docker engine and exports DOCKER_HOST to every test.
 test: build
