@@ -50,12 +50,7 @@ struct ApplyCommand: AsyncParsableCommand {
             source = SourceOptions.from(origin, revision: plan.revision)
         }
 
-        let prepared: PlanPipeline.Prepared
-        do {
-            prepared = try await pipeline.prepare(try source.open(stateDirectory: state))
-        } catch let failure as PlanPipeline.Failure {
-            throw report(failure, display: DisplayPaths(directory: source.directory ?? "."))
-        }
+        let prepared = try await pipeline.prepare(source, stateDirectory: state)
         var plan = prepared.plan
         if let saved {
             guard saved.observedFingerprint == prepared.observed.fingerprint else {

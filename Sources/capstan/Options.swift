@@ -88,18 +88,26 @@ func redactedURL(_ url: String) -> String {
     return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
 }
 
-/// Prints why a pipeline could not produce a plan, and the exit code to use.
-func report(_ failure: PlanPipeline.Failure, display: DisplayPaths) -> ExitCode {
-    switch failure {
-    case .invalid(let result):
-        print(ValidationReport.text(result, display: display.path), terminator: "")
-        print("The repository is invalid; nothing was planned or applied.")
-    case .unplannable(let problems):
-        for p in problems { print("error: \(p)") }
-    case .contextUnreadable(let project, let reason):
-        print("error: cannot read the build context of project \(project): \(reason)")
-    case .engine(let message):
-        print("error: Docker engine: \(message)")
+extension PlanPipeline {
+    /// Plans from `source`; when that is not possible (an invalid repository, a missing secret,
+    /// no engine) prints why and exits 1.
+    func prepare(_ source: SourceOptions, stateDirectory: String) async throws -> Prepared {
+        do {
+            return try await prepare(try source.open(stateDirectory: stateDirectory))
+        } catch let failure as Failure {
+            switch failure {
+            case .invalid(let result):
+                let display = DisplayPaths(directory: source.directory ?? ".")
+                print(ValidationReport.text(result, display: display.path), terminator: "")
+                print("The repository is invalid; nothing was planned or applied.")
+            case .unplannable(let problems):
+                for p in problems { print("error: \(p)") }
+            case .contextUnreadable(let project, let reason):
+                print("error: cannot read the build context of project \(project): \(reason)")
+            case .engine(let message):
+                print("error: Docker engine: \(message)")
+            }
+            throw ExitCode(1)
+        }
     }
-    return ExitCode(1)
 }

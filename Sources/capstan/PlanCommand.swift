@@ -34,12 +34,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (pipeline, _, _) = try engine.pipeline()
-        let prepared: PlanPipeline.Prepared
-        do {
-            prepared = try await pipeline.prepare(try source.open(stateDirectory: engine.stateDirectory))
-        } catch let failure as PlanPipeline.Failure {
-            throw report(failure, display: DisplayPaths(directory: source.directory ?? "."))
-        }
+        let prepared = try await pipeline.prepare(source, stateDirectory: engine.stateDirectory)
         let plan = prepared.plan
         switch output {
         case .text: print(PlanRenderer.text(plan), terminator: "")

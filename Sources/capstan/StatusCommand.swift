@@ -25,12 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (pipeline, _, _) = try engine.pipeline()
-        let prepared: PlanPipeline.Prepared
-        do {
-            prepared = try await pipeline.prepare(try source.open(stateDirectory: engine.stateDirectory))
-        } catch let failure as PlanPipeline.Failure {
-            throw report(failure, display: DisplayPaths(directory: source.directory ?? "."))
-        }
+        let prepared = try await pipeline.prepare(source, stateDirectory: engine.stateDirectory)
         let status = StatusReport(plan: prepared.plan)
         switch output {
         case .text:

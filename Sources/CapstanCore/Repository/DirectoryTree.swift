@@ -24,29 +24,31 @@ public struct DirectoryTree: BuildContextSource {
     }
 
     private func walk(_ directory: String, into result: inout [String]) throws(SourceError) {
+        // Hidden files and directories are never manifests; links are never followed.
+        for name in try names(in: directory) where !name.hasPrefix(".") {
+            let path = directory.isEmpty ? name : directory + "/" + name
+            switch kind(of: path) {
+            case .directory: try walk(path, into: &result)
+            case .file: result.append(path)
+            case .symlink, .missing: continue
+            }
+        }
+    }
+
+    /// The names in a directory, without "." and "..".
+    private func names(in directory: String) throws(SourceError) -> [String] {
         guard let dir = opendir(absolute(directory)) else {
             throw .unreadable(path: directory, reason: String(cString: strerror(errno)))
         }
         defer { closedir(dir) }
-        var subdirectories: [String] = []
+        var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            if name.hasPrefix(".") { continue }  // ".", "..", and hidden files and directories
-            let path = directory.isEmpty ? name : directory + "/" + name
-            var type = Int32(entry.pointee.d_type)
-            if type == Int32(DT_UNKNOWN) {
-                var st = stat()
-                guard lstat(absolute(path), &st) == 0 else { continue }
-                type = (st.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : (st.st_mode & S_IFMT) == S_IFREG ? Int32(DT_REG) : 0
-            }
-            if type == Int32(DT_DIR) { subdirectories.append(path) }
-            if type == Int32(DT_REG) { result.append(path) }
+            if name != "." && name != ".." { names.append(name) }
         }
-        for sub in subdirectories {
-            try walk(sub, into: &result)
-        }
+        return names
     }
 
     public func kind(of path: String) -> EntryKind {
@@ -94,18 +96,7 @@ public struct DirectoryTree: BuildContextSource {
     }
 
     private func collect(_ directory: String, relative: String, into result: inout [ContextEntry]) throws(SourceError) {
-        guard let dir = opendir(absolute(directory)) else {
-            throw .unreadable(path: directory, reason: String(cString: strerror(errno)))
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        for name in names.sorted() {
+        for name in try names(in: directory).sorted() {
             let path = directory + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
             var st = stat()
@@ -124,4 +115,3 @@ public struct DirectoryTree: BuildContextSource {
         }
     }
 }
-
