@@ -51,7 +51,7 @@ let package = Package(
             ]
         ),
         // Benchmarks are an executable, not timed tests: `make bench`.
-        .executableTarget(name: "capstan-bench", dependencies: ["CapstanCore"]),
+        .executableTarget(name: "capstan-bench", dependencies: ["CapstanCore", "CapstanDocker"]),
 
         .testTarget(name: "CapstanCoreTests", dependencies: ["CapstanCore"]),
         .testTarget(name: "CapstanGitTests", dependencies: ["CapstanGit"]),

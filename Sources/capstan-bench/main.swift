@@ -1,118 +1,44 @@
-// Benchmarks, measured and printed rather than asserted (see docs/benchmarks.md).
-//   capstan-bench [validate] [--manifests N] [--runs R] [--keep DIR]
-import CapstanCore
+// Benchmarks, measured and printed rather than asserted (docs/benchmarks.md).
+//   capstan-bench validate [--manifests N] [--runs R] [--keep DIR]
+//   capstan-bench plan     [--servers N] [--runs R]
+//   capstan-bench engine   [--servers N] [--concurrency C]      (needs DOCKER_HOST and a release capstan)
 import Foundation
 
-struct Options {
-    var manifests = 10_000
-    var runs = 7
-    var keep: String?
-
-    init(_ args: [String]) {
-        var it = args.makeIterator()
-        while let a = it.next() {
-            switch a {
-            case "validate": continue
-            case "--manifests": manifests = Int(it.next() ?? "") ?? manifests
-            case "--runs": runs = Int(it.next() ?? "") ?? runs
-            case "--keep": keep = it.next()
-            default:
-                FileHandle.standardError.write("unknown argument \(a)\nusage: capstan-bench [validate] [--manifests N] [--runs R] [--keep DIR]\n".data(using: .utf8)!)
-                exit(2)
-            }
-        }
-    }
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
-/// Writes a repository of `count` manifests: a tenth Projects (each with a context and a
-/// Dockerfile), half Servers, a fifth Clients and a fifth Policies, four documents per file.
-func generateRepository(at root: URL, count: Int) throws {
-    let fm = FileManager.default
-    try? fm.removeItem(at: root)
-    try fm.createDirectory(at: root, withIntermediateDirectories: true)
-    let projects = count / 10, servers = count / 2, clients = count / 5
-    let policies = count - projects - servers - clients
-    var documents: [String] = []
-    for i in 0..<projects {
-        let dir = root.appendingPathComponent("projects/p\(i)")
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        try "FROM python:3.11-slim-bookworm\n".write(to: dir.appendingPathComponent("Dockerfile"), atomically: false, encoding: .utf8)
-        documents.append("""
-            apiVersion: capstan/v1
-            kind: Project
-            metadata: {name: p\(i), labels: {team: t\(i % 7)}}
-            spec:
-              context: projects/p\(i)
-              buildArgs: {PYTHON_VERSION: "3.11"}
-            """)
-    }
-    for i in 0..<servers {
-        let source = i % 2 == 0 && projects > 0 ? "project: p\(i % projects)" : "image: registry.local:5000/mcp/s\(i):1.\(i % 10)"
-        documents.append("""
-            apiVersion: capstan/v1
-            kind: Server
-            metadata:
-              name: s\(i)
-              labels: {team: t\(i % 7)}
-            spec:
-              \(source)
-              transport: stdio
-              command: ["--verbose", "--level", 3]
-              env: {LOG_LEVEL: info, FEATURE: no}
-              secrets:
-                - {env: API_KEY, secret: key-\(i % 50)}
-              resources: {cpus: 0.5, memory: 256Mi, pids: 128}
-              tools: [get_forecast, get_alerts, search_\(i)]
-            """)
-    }
-    for i in 0..<clients {
-        let hash = String(repeating: String(i % 16, radix: 16), count: 64)
-        documents.append("""
-            apiVersion: capstan/v1
-            kind: Client
-            metadata: {name: c\(i), labels: {team: t\(i % 7)}}
-            spec: {app: claude-code, tokenHash: "sha256:\(hash)"}
-            """)
-    }
-    for i in 0..<policies {
-        documents.append("""
-            apiVersion: capstan/v1
-            kind: Policy
-            metadata: {name: pol\(i)}
-            spec:
-              clients: [c\(i % max(clients, 1))]
-              selector: {matchLabels: {team: t\(i % 7)}}
-              rules:
-                - {server: s\(i % max(servers, 1)), tools: ["get_*", search_\(i % max(servers, 1))], effect: allow}
-                - {server: "*", tools: ["delete_*"], effect: deny}
-            """)
-    }
-    let perFile = 4
-    for start in stride(from: 0, to: documents.count, by: perFile) {
-        let text = documents[start..<min(start + perFile, documents.count)].joined(separator: "\n---\n") + "\n"
-        let dir = root.appendingPathComponent("manifests/\(start / 400)")
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        try text.write(to: dir.appendingPathComponent("m\(start / perFile).yaml"), atomically: false, encoding: .utf8)
-    }
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
-let options = Options(Array(CommandLine.arguments.dropFirst()))
-let root = URL(fileURLWithPath: options.keep ?? NSTemporaryDirectory() + "capstan-bench-\(ProcessInfo.processInfo.processIdentifier)")
-try generateRepository(at: root, count: options.manifests)
-defer { if options.keep == nil { try? FileManager.default.removeItem(at: root) } }
-
-var timings: [Double] = []
-for _ in 0..<options.runs {
-    let clock = ContinuousClock()
-    var result: LoadResult?
-    let elapsed = clock.measure { result = ManifestLoader.load(DirectoryTree(root: root.path)) }
-    guard let result, result.isValid, result.manifests.count == options.manifests else {
-        print("benchmark repository did not validate: \(result?.diagnostics.prefix(3).map(\.message) ?? [])")
-        exit(1)
-    }
-    timings.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+func report(_ what: String, _ timings: [Double]) {
+    let sorted = timings.sorted()
+    let ms = { (s: Double) in String(format: "%.1f ms", s * 1000) }
+    print("\(what) (\(ProcessInfo.processInfo.activeProcessorCount) cores): median \(ms(sorted[sorted.count / 2])), "
+          + "min \(ms(sorted.first!)), max \(ms(sorted.last!)) over \(sorted.count) runs")
 }
-timings.sort()
-let ms = { (s: Double) in String(format: "%.1f ms", s * 1000) }
-print("validate \(options.manifests) manifests (\(ProcessInfo.processInfo.activeProcessorCount) cores): "
-      + "median \(ms(timings[timings.count / 2])), min \(ms(timings.first!)), max \(ms(timings.last!)) over \(options.runs) runs")
+
+func option(_ name: String, _ args: [String], default value: Int) -> Int {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let n = Int(args[i + 1]) else { return value }
+    return n
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+do {
+    switch args.first ?? "validate" {
+    case "validate":
+        let keep = args.firstIndex(of: "--keep").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
+        try validateBenchmark(manifests: option("--manifests", args, default: 10_000), runs: option("--runs", args, default: 7), keep: keep)
+    case "plan":
+        planBenchmark(servers: option("--servers", args, default: 1_000), runs: option("--runs", args, default: 21))
+    case "engine":
+        try await engineBenchmark(servers: option("--servers", args, default: 50), concurrency: option("--concurrency", args, default: 4))
+    default:
+        throw BenchError("unknown benchmark \(args[0]); one of: validate, plan, engine")
+    }
+} catch {
+    FileHandle.standardError.write(Data("capstan-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -91,10 +91,23 @@ class Workspace:
     def name(self, server: str) -> str:
         return f"{self.instance}-{server}"
 
+    @property
+    def project(self) -> str:
+        """This test's Project name: images are shared by tag across instances, so each test
+        builds its own project and removes its images afterwards."""
+        return self.instance
+
+    def write_project(self, extra_dockerfile: str = "", app_suffix: str = "") -> None:
+        self.write(f"projects/{self.project}/Dockerfile", SLEEPY_DOCKERFILE + extra_dockerfile)
+        self.write(f"projects/{self.project}/app.py", SLEEPY_APP + app_suffix)
+
     def cleanup(self) -> None:
         ids = sh("docker", "ps", "-aq", "--filter", f"label=capstan.instance={self.instance}").stdout.split()
         if ids:
             sh("docker", "rm", "-f", *ids, check=False)
+        images = sh("docker", "images", "-q", "--filter", f"label=capstan.project={self.project}").stdout.split()
+        if images:
+            sh("docker", "rmi", "-f", *set(images), check=False)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """plan and apply against the real engine: convergence, change detection, pruning, drift."""
 import json
 
-from conftest import SLEEPY_APP, SLEEPY_DOCKERFILE, project_manifest, server_manifest, sh
+from conftest import project_manifest, server_manifest, sh
 
 
 def test_apply_from_empty_then_second_apply_does_nothing(ws):
@@ -47,12 +47,12 @@ def test_env_change_replaces_exactly_that_container(ws):
 
 
 def test_project_file_change_rebuilds_and_replaces_and_outside_change_does_nothing(ws):
-    ws.write("projects/app/Dockerfile", SLEEPY_DOCKERFILE)
-    ws.write("projects/app/app.py", SLEEPY_APP)
-    ws.write("manifests.yaml", project_manifest("app", "projects/app") + "---\n" + server_manifest("app", project="app"))
+    p = ws.project
+    ws.write_project()
+    ws.write("manifests.yaml", project_manifest(p, f"projects/{p}") + "---\n" + server_manifest("app", project=p))
     ws.commit()
     plan = ws.plan()
-    assert "+   image.app   build (no image built for this project yet)" in plan.stdout, plan.stdout
+    assert f"image.{p}" in plan.stdout and "build (no image built for this project yet)" in plan.stdout, plan.stdout
     r = ws.apply()
     assert r.returncode == 0, r.stdout + r.stderr
     first = ws.containers()[ws.name("app")]
@@ -61,11 +61,11 @@ def test_project_file_change_rebuilds_and_replaces_and_outside_change_does_nothi
     ws.commit()
     assert ws.plan("--detailed-exitcode").returncode == 0
 
-    ws.write("projects/app/app.py", SLEEPY_APP + "# changed\n")
+    ws.write_project(app_suffix="# changed\n")
     ws.commit()
     plan = ws.plan()
-    assert "image.app" in plan.stdout and "build (project files changed)" in plan.stdout, plan.stdout
-    assert "-/+ server.app  replace (image rebuilt)" in plan.stdout
+    assert f"image.{p}" in plan.stdout and "build (project files changed)" in plan.stdout, plan.stdout
+    assert "-/+ server.app" in plan.stdout and "replace (image rebuilt)" in plan.stdout
     r = ws.apply()
     assert r.returncode == 0, r.stdout + r.stderr
     second = ws.containers()[ws.name("app")]
@@ -109,29 +109,29 @@ def test_removed_or_stopped_container_is_planned_back_with_its_reason(ws):
 
 
 def test_failing_dockerfile_keeps_the_previous_container_and_is_audited(ws):
-    ws.write("projects/app/Dockerfile", SLEEPY_DOCKERFILE)
-    ws.write("projects/app/app.py", SLEEPY_APP)
-    ws.write("manifests.yaml", project_manifest("app", "projects/app") + "---\n" + server_manifest("app", project="app")
+    p = ws.project
+    ws.write_project()
+    ws.write("manifests.yaml", project_manifest(p, f"projects/{p}") + "---\n" + server_manifest("app", project=p)
              + "---\n" + server_manifest("other"))
     ws.commit()
     assert ws.apply().returncode == 0
     before = ws.containers()
 
-    ws.write("projects/app/Dockerfile", SLEEPY_DOCKERFILE + "RUN echo about to fail && exit 3\n")
-    ws.write("manifests.yaml", project_manifest("app", "projects/app") + "---\n" + server_manifest("app", project="app")
+    ws.write_project(extra_dockerfile="RUN echo about to fail && exit 3\n")
+    ws.write("manifests.yaml", project_manifest(p, f"projects/{p}") + "---\n" + server_manifest("app", project=p)
              + "---\n" + server_manifest("other", env={"NEW": "1"}))
     ws.commit()
     r = ws.apply()
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "image.app: build FAILED" in r.stdout
+    assert f"image.{p}: build FAILED" in r.stdout and "returned a non-zero code: 3" in r.stdout
     assert "server.app: replace skipped" in r.stdout
     after = ws.containers()
     assert after[ws.name("app")] == before[ws.name("app")], "the old container keeps serving"
     assert after[ws.name("other")][0] != before[ws.name("other")][0], "independent servers still converge"
 
     log = json.loads(ws.run("audit", "log", "--state-dir", ws.state, "-o", "json").stdout)
-    failed = [e for e in log if e.get("address") == "image.app" and e.get("outcome") == "failed"]
-    assert failed and "exit" in failed[-1]["error"] and "3" in failed[-1]["error"]
+    failed = [e for e in log if e.get("address") == f"image.{p}" and e.get("outcome") == "failed"]
+    assert failed and "non-zero code: 3" in failed[-1]["error"]
     runs = [e for e in log if e["type"] == "run"]
     assert runs[-1]["result"] == "partial"
 
@@ -164,3 +164,28 @@ def test_invalid_repository_is_never_applied(ws):
     assert r.returncode == 1
     assert 'servers.yaml:' in r.stdout and 'unknown field "transprot"' in r.stdout
     assert ws.containers() == before
+
+
+def test_plan_json_follows_its_published_schema(ws, tmp_path):
+    import jsonschema
+
+    from conftest import REPO
+    p = ws.project
+    ws.write_project()
+    ws.write("m.yaml", project_manifest(p, f"projects/{p}") + "---\n" + server_manifest("app", project=p)
+             + "---\n" + server_manifest("a", env={"X": "1"}))
+    ws.commit()
+    schema = json.loads((REPO / "schemas" / "plan.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    empty = ws.plan_json()
+    validator.validate(empty)
+    assert [(a["address"], a["kind"]) for a in empty["actions"]] == [(f"image.{p}", "build"), ("server.a", "create"), ("server.app", "create")]
+    assert ws.apply().returncode == 0
+    ws.write("m.yaml", project_manifest(p, f"projects/{p}") + "---\n" + server_manifest("app", project=p)
+             + "---\n" + server_manifest("a", env={"X": "2"}))
+    ws.commit()
+    changed = ws.plan_json()
+    validator.validate(changed)
+    replace = next(a for a in changed["actions"] if a["address"] == "server.a")
+    assert replace["kind"] == "replace" and replace["changes"] == [{"field": "env X", "before": "1", "after": "2"}]
+    assert replace["before"]["containerID"] and replace["after"]["specHash"].startswith("sha256:")
