@@ -29,7 +29,7 @@ public struct StatusReport: Sendable, Codable {
             let observed: String
             if isImage {
                 desired = action.after?.image ?? "-"
-                observed = action.kind == .build ? "missing" : "present"
+                observed = action.before?.state ?? "missing"
             } else {
                 desired = action.kind == .delete ? "absent" : "running"
                 observed = action.before?.state ?? "missing"

@@ -14,12 +14,12 @@ public enum Planner {
         })
         for image in desired.images.sorted(by: { $0.project < $1.project }) {
             let address = "image.\(image.project)"
-            if let id = observed.imagesByTag[image.tag] {
-                actions.append(PlannedAction(address: address, kind: .noop, reason: "image up to date",
-                                             before: ResourceSummary(image: image.tag), after: ResourceSummary(image: id)))
+            let wanted = ResourceSummary(state: "present", image: image.tag)
+            if observed.imagesByTag[image.tag] != nil {
+                actions.append(PlannedAction(address: address, kind: .noop, reason: "image up to date", before: wanted, after: wanted))
             } else {
                 let reason = builtProjects.contains(image.project) ? "project files changed" : "no image built for this project yet"
-                actions.append(PlannedAction(address: address, kind: .build, reason: reason, after: ResourceSummary(image: image.tag)))
+                actions.append(PlannedAction(address: address, kind: .build, reason: reason, after: wanted))
             }
         }
 
