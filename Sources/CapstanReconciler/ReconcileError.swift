@@ -1,9 +1,13 @@
-/// Failures of the reconciler's own I/O (state directory, secrets, sources). Docker, git and
-/// audit failures keep their own typed errors and are wrapped with what was being done.
-public enum ReconcileError: Error, Sendable {
+/// Failures of the reconciler's own I/O: the state directory and the secret store. Docker, git
+/// and audit failures keep their own typed errors.
+public enum ReconcileError: Error, Sendable, CustomStringConvertible {
     case stateDirectory(path: String, reason: String)
     case secretUnreadable(name: String, directory: String)
-    case source(String)
-    case docker(operation: String, underlying: String)
-    case savedPlanStale(reason: String)
+
+    public var description: String {
+        switch self {
+        case .stateDirectory(let path, let reason): return "state directory \(path): \(reason)"
+        case .secretUnreadable(let name, let directory): return "cannot read secret \"\(name)\" in \(directory)"
+        }
+    }
 }

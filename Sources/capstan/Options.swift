@@ -56,6 +56,12 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Directory with one file per secret, named for the secret (as Docker and Kubernetes mount them).")
     var secretsDir: String?
 
+    func validate() throws {
+        if let instance, let problem = dnsLabelProblem(instance) {
+            throw ValidationError("--instance \"\(instance)\" is not valid: \(problem)")
+        }
+    }
+
     var stateDirectory: String {
         if let stateDir { return stateDir }
         let env = ProcessInfo.processInfo.environment

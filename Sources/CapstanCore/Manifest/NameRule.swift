@@ -94,3 +94,8 @@ let linuxCapabilities = [
     "SETUID", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT",
     "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "SYSLOG", "WAKE_ALARM",
 ]
+
+/// Why `name` is not a DNS label (the rule for every manifest name and the instance), or nil.
+public func dnsLabelProblem(_ name: String) -> String? {
+    NameRule.dnsLabel.problem(name)
+}
