@@ -1,0 +1,43 @@
+/// Offset of the first byte that breaks UTF-8, or nil when the whole input is valid.
+func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+    var i = 0
+    let n = bytes.count
+    while i < n {
+        let b = bytes[i]
+        if b < 0x80 { i += 1; continue }
+        let length: Int
+        var minScalar: UInt32
+        var scalar: UInt32
+        switch b {
+        case 0xC2...0xDF: length = 2; scalar = UInt32(b & 0x1F); minScalar = 0x80
+        case 0xE0...0xEF: length = 3; scalar = UInt32(b & 0x0F); minScalar = 0x800
+        case 0xF0...0xF4: length = 4; scalar = UInt32(b & 0x07); minScalar = 0x10000
+        default: return i
+        }
+        guard i + length <= n else { return i }
+        for k in 1..<length {
+            let c = bytes[i + k]
+            guard c & 0xC0 == 0x80 else { return i }
+            scalar = scalar << 6 | UInt32(c & 0x3F)
+        }
+        if scalar < minScalar || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return i }
+        minScalar = 0
+        i += length
+    }
+    return nil
+}
+
+/// Line and column (in characters) of a byte offset, for errors found before parsing.
+func markOfByte(_ offset: Int, in bytes: [UInt8]) -> Mark {
+    var line = 1
+    var column = 1
+    for b in bytes[..<offset] {
+        if b == UInt8(ascii: "\n") {
+            line += 1
+            column = 1
+        } else if b & 0xC0 != 0x80 {
+            column += 1
+        }
+    }
+    return Mark(line: line, column: column)
+}
