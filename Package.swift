@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian, each behind a module map and a small shim header.
@@ -43,10 +45,21 @@ let package = Package(
             ]
         ),
 
+        // The controller's HTTP API: health, status, metrics, webhooks, manual sync.
+        .target(
+            name: "CapstanServer",
+            dependencies: [
+                "CapstanReconciler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         .executableTarget(
             name: "capstan",
             dependencies: [
-                "CapstanCore", "CapstanReconciler", "CapstanAudit", "CapstanDocker", "CapstanGit",
+                "CapstanCore", "CapstanReconciler", "CapstanAudit", "CapstanDocker", "CapstanGit", "CapstanServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,5 +71,9 @@ let package = Package(
         .testTarget(name: "CapstanDockerTests", dependencies: ["CapstanDocker"]),
         .testTarget(name: "CapstanAuditTests", dependencies: ["CapstanAudit"]),
         .testTarget(name: "CapstanReconcilerTests", dependencies: ["CapstanReconciler"]),
+        .testTarget(
+            name: "CapstanServerTests",
+            dependencies: ["CapstanServer", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ]
 )

@@ -24,6 +24,20 @@ public enum GitError: Error, Sendable, Equatable {
     /// no `origin` remote, or one for another URL (`found`, also without userinfo).
     case notAMirror(directory: String, url: String, found: String?)
     case fetchFailed(url: String, cause: Cause)
+    /// The remote asked for credentials and those given were refused, or none were given, or they
+    /// are of a kind the remote does not take. The cause says which; it never holds a secret.
+    case authenticationFailed(url: String, cause: Cause)
+    /// An `ssh://` (or scp-like `host:path`) URL, and this libgit2 was built without SSH.
+    case sshUnsupported(url: String)
+    /// The private key file for SSH is missing or unreadable; `reason` is the system's.
+    case sshKeyUnreadable(path: String, reason: String)
+    /// A token or passphrase file that cannot be read; `reason` is the system's.
+    case credentialFileUnreadable(path: String, reason: String)
+    /// A token or passphrase file holding nothing but white space.
+    case credentialFileEmpty(path: String)
+    /// The environment variable that should hold a token or passphrase is not set, or is empty.
+    case credentialVariableUnset(name: String)
+    case credentialVariableEmpty(name: String)
     case unknownRef(ref: String, cause: Cause)
     /// An abbreviated commit id (or a name) that matches more than one object.
     case ambiguousRef(ref: String, cause: Cause)
@@ -47,6 +61,20 @@ extension GitError: CustomStringConvertible {
             return "\(directory) should be a mirror of \(url) but is \(what)"
         case .fetchFailed(let url, let cause):
             return "cannot fetch \(url): \(cause)"
+        case .authenticationFailed(let url, let cause):
+            return "authentication to \(url) failed: \(cause)"
+        case .sshUnsupported(let url):
+            return "cannot fetch \(url): this build of libgit2 has no SSH support"
+        case .sshKeyUnreadable(let path, let reason):
+            return "cannot read the SSH private key \(path): \(reason)"
+        case .credentialFileUnreadable(let path, let reason):
+            return "cannot read the credential file \(path): \(reason)"
+        case .credentialFileEmpty(let path):
+            return "the credential file \(path) is empty"
+        case .credentialVariableUnset(let name):
+            return "the environment variable \(name), which should hold a credential, is not set"
+        case .credentialVariableEmpty(let name):
+            return "the environment variable \(name), which should hold a credential, is empty"
         case .unknownRef(let ref, _):
             return "unknown revision \"\(ref)\""
         case .ambiguousRef(let ref, let cause):

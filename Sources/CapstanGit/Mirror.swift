@@ -11,15 +11,25 @@ extension GitRepository {
 
     /// Opens the mirror of `url` kept in `directory`, creating it when the directory is missing
     /// or empty, and fetches. `url` is anything git can fetch from: a local path, `file://`,
-    /// `http(s)://`, `ssh://`. The mirror records the URL without userinfo (as `remote.origin.url`);
-    /// credentials in `url` are used for this fetch only and appear in no error.
-    public static func cloneOrOpen(url: String, into directory: String) throws(GitError) -> GitRepository {
+    /// `git://`, `http(s)://`, `ssh://`. The mirror records the URL without userinfo (as
+    /// `remote.origin.url`); credentials, in `url` or in `credentials`, are used for this fetch
+    /// only and appear in no error.
+    ///
+    /// A failed fetch leaves the mirror's refs as they were, so the last good revision stays
+    /// readable with `open(path:)`. libgit2 1.5.1 has no network timeouts (connect or read): a
+    /// remote that accepts the connection and then stalls holds this call, and the repository's
+    /// lock, until the kernel gives up on the connection. Bound it from outside (see the report in
+    /// `Transport.swift`'s neighbour, the controller's fetch loop).
+    public static func cloneOrOpen(
+        url: String, into directory: String, credentials: GitCredentials = .none
+    ) throws(GitError) -> GitRepository {
         LibGit2.ensureInitialized()
+        try Transport.checkSupported(url)
         let shown = URLRedaction.redact(url)
         let repository = try isMissingOrEmpty(directory)
             ? createMirror(in: directory, shownURL: shown)
             : openMirror(in: directory, shownURL: shown)
-        try repository.fetchMirror(from: url)
+        try repository.fetchMirror(from: url, credentials: credentials)
         return repository
     }
 
@@ -85,10 +95,16 @@ extension GitRepository {
 
     /// Fetches every branch and tag from `url` into the mirror, pruning what the remote no longer
     /// has, then points HEAD where the remote's HEAD points.
-    func fetchMirror(from url: String) throws(GitError) {
+    func fetchMirror(from url: String, credentials: GitCredentials) throws(GitError) {
         let shown = URLRedaction.redact(url)
+        let provider = CredentialProvider(credentials)
         func failure(_ cause: GitError.Cause) -> GitError {
-            .fetchFailed(url: shown, cause: GitError.Cause(code: cause.code, message: URLRedaction.scrub(cause.message, url: url)))
+            let scrubbed = GitError.Cause(code: cause.code, message: URLRedaction.scrub(cause.message, url: url))
+            // GIT_EAUTH also covers userinfo in the URL refused with no callback involved.
+            if provider.refusal != nil || cause.code == GIT_EAUTH.rawValue {
+                return .authenticationFailed(url: shown, cause: scrubbed)
+            }
+            return .fetchFailed(url: shown, cause: scrubbed)
         }
         try locked { (handle) throws(GitError) in
             // An in-memory remote: the full URL is never written anywhere. Skipping `insteadOf`
@@ -102,7 +118,7 @@ extension GitRepository {
             var pointer: OpaquePointer?
             try LibGit2.check(git_remote_create_with_opts(&pointer, url, &options), failure)
             try RemoteHandle(pointer!).with { (remote) throws(GitError) in
-                try FetchOptions.lend { (fetchOptions) throws(GitError) -> Void in
+                try FetchOptions.lend(credentials: provider) { (fetchOptions) throws(GitError) -> Void in
                     try Self.withStringArray(Self.mirrorRefspecs) { (refspecs) throws(GitError) -> Void in
                         try LibGit2.check(git_remote_fetch(remote, refspecs, fetchOptions, "capstan: fetch"), failure)
                     }

@@ -39,4 +39,12 @@ public struct AuditRecorder: ApplyRecorder {
             id: runID, revision: revision, trigger: AuditRun.Trigger(rawValue: trigger) ?? .cli,
             startedAt: started, finishedAt: ended, result: result)))
     }
+
+    /// A revision that could not be applied at all (invalid, or unplannable): a failed run with
+    /// no actions, so the audit shows every attempt.
+    public func recordRejected(revision: String, trigger: String, started: Date, ended: Date) async throws {
+        _ = try await store.append(.run(AuditRun(
+            id: UUID().uuidString.lowercased(), revision: revision, trigger: AuditRun.Trigger(rawValue: trigger) ?? .cli,
+            startedAt: started, finishedAt: ended, result: .failed)))
+    }
 }

@@ -18,7 +18,8 @@ struct Capstan: AsyncParsableCommand {
               capstan audit verify
             """,
         version: CapstanVersion.current,
-        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, AuditCommand.self]
+        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, AuditCommand.self,
+                      ControllerCommand.self, SyncCommand.self]
     )
 }
 

@@ -38,9 +38,9 @@ struct SourceOptions: ParsableArguments {
             let commit = try repository.resolve(ref: ref)
             let tree = try repository.tree(at: commit)
             return ManifestSource(tree: tree, revision: commit.description,
-                                  description: PlanSource(kind: .git, location: redactedURL(repo), ref: ref))
+                                  description: PlanSource(kind: .git, location: RepositoryURL.redacted(repo), ref: ref))
         } catch {
-            throw CLIError("cannot read \(redactedURL(repo)) at \(ref): \(error)")
+            throw CLIError("cannot read \(RepositoryURL.redacted(repo)) at \(ref): \(error)")
         }
     }
 }
@@ -86,12 +86,6 @@ struct EngineOptions: ParsableArguments {
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Never print a credential that a URL carries.
-func redactedURL(_ url: String) -> String {
-    guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-    return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
 }
 
 extension PlanPipeline {

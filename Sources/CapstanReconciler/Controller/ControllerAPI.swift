@@ -24,6 +24,11 @@ public enum SyncTrigger: Sendable, Equatable {
     /// A Docker event on an owned container.
     case drift(server: String)
 
+    public var isDrift: Bool {
+        if case .drift = self { return true }
+        return false
+    }
+
     public var auditName: String {
         switch self {
         case .poll: return "poll"

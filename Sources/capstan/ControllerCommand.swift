@@ -1,0 +1,124 @@
+import ArgumentParser
+import CapstanDocker
+import CapstanGit
+import CapstanReconciler
+import CapstanServer
+import Foundation
+import ServiceLifecycle
+
+struct ControllerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "controller",
+        abstract: "Follow a branch of a git remote and keep this Docker host converged.",
+        discussion: """
+            Fetches the remote on every poll, webhook or manual sync, validates, plans and applies; \
+            watches Docker events and brings back containers that die or are removed; stops \
+            restarting a server that crashes more than --restart-limit times in --restart-window. A \
+            commit that fails validation changes nothing. Serves status, health, metrics, the \
+            webhook and manual sync over HTTP on --listen (loopback by default). One controller \
+            per state directory.
+
+            Examples:
+              capstan controller --repo https://git.example.com/team/mcp.git --branch main \\
+                  --token-file /etc/capstan/git-token --webhook-secret-file /etc/capstan/webhook-secret \\
+                  --admin-token-file /etc/capstan/admin-token --secrets-dir /etc/capstan/secrets
+              curl -s 127.0.0.1:7070/api/v1/status | jq .lastAppliedRevision
+            """
+    )
+
+    @Option(help: "The repository to follow: a URL (https://, git://, ssh://, file://) or a path.")
+    var repo: String
+
+    @Option(help: "The branch to follow.")
+    var branch = "main"
+
+    @OptionGroup var engine: EngineOptions
+
+    @Option(help: "How often to fetch, e.g. 30s or 5m (jittered by ±10%).")
+    var pollInterval = "30s"
+
+    @Option(help: "Where the HTTP API listens (host:port).")
+    var listen = "127.0.0.1:7070"
+
+    @Option(help: "File holding the secret that signs webhooks (or set CAPSTAN_WEBHOOK_SECRET).")
+    var webhookSecretFile: String?
+
+    @Option(help: "File holding the admin token for POST /api/v1/sync (or set CAPSTAN_ADMIN_TOKEN).")
+    var adminTokenFile: String?
+
+    @Option(help: "Restarts allowed per server within --restart-window before it is marked crash-looping.")
+    var restartLimit = 5
+
+    @Option(help: "The window of --restart-limit, e.g. 5m.")
+    var restartWindow = "5m"
+
+    @Option(help: "How many builds or container actions run at once.")
+    var concurrency = 4
+
+    func run() async throws {
+        let state = engine.stateDirectory
+        let lock: StateLock
+        do {
+            lock = try StateLock(stateDirectory: state)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let (pipeline, containerEngine, secrets) = try engine.pipeline()
+        let client = try DockerClient()
+        var config = Controller.Configuration(repository: RepositoryURL.redacted(repo), branch: branch, instance: engine.instance)
+        config.pollInterval = try duration(pollInterval, "--poll-interval")
+        config.restartBudget = RestartBudget(limit: restartLimit, window: try duration(restartWindow, "--restart-window"))
+        config.concurrency = concurrency
+        let controller = Controller(
+            config: config, fetch: ControllerSources.git(url: repo, branch: branch, stateDirectory: state),
+            events: ControllerSources.docker(client), pipeline: pipeline, engine: containerEngine, secrets: secrets,
+            recorder: try AuditRecorder.open(stateDirectory: state))
+
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ValidationError("--listen \"\(listen)\" is not host:port")
+        }
+        let serverConfig = ControllerServerConfiguration(
+            branch: branch, host: String(listen[..<colon]), port: port,
+            webhookSecret: try secret(file: webhookSecretFile, env: "CAPSTAN_WEBHOOK_SECRET").map { try WebhookSecret(Array($0.utf8)) },
+            adminToken: try secret(file: adminTokenFile, env: "CAPSTAN_ADMIN_TOKEN").map { try AdminToken($0) })
+        let server = try ControllerServer(api: controller, configuration: serverConfig)
+        let group = ServiceGroup(
+            services: [ControllerService(controller: controller), server.makeApplication()],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: .init(label: "capstan.controller"))
+        print("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)")
+        try await group.run()
+        withExtendedLifetime(lock) {}
+    }
+
+    private func duration(_ text: String, _ flag: String) throws -> TimeInterval {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let n = Double(text.dropLast(suffix.count)), n > 0 { return n * factor }
+        }
+        if let n = Double(text), n > 0 { return n }
+        throw ValidationError("\(flag) \"\(text)\" is not a duration such as 30s, 5m or 1h")
+    }
+
+    /// A secret from a file (trailing newline dropped) or an environment variable; never from argv.
+    private func secret(file: String?, env: String) throws -> String? {
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            return text
+        }
+        return ProcessInfo.processInfo.environment[env].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// Runs the controller's loop as a service: graceful shutdown lets the apply in flight finish.
+struct ControllerService: Service {
+    let controller: Controller
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await controller.run()
+        }
+    }
+}
