@@ -47,4 +47,12 @@ public struct AuditRecorder: ApplyRecorder {
             id: UUID().uuidString.lowercased(), revision: revision, trigger: AuditRun.Trigger(rawValue: trigger) ?? .cli,
             startedAt: started, finishedAt: ended, result: .failed)))
     }
+
+    /// A server that spent its restart budget and is no longer restarted.
+    public func recordCrashLoop(server: String, runID: String, limit: Int, window: TimeInterval) async throws {
+        _ = try await store.append(.action(AuditAction(
+            runID: runID, address: "server.\(server)", kind: "crash-loop", beforeHash: nil, afterHash: nil, outcome: .skipped,
+            error: "restarted \(limit) times within \(Int(window)) s; left alone until its spec changes or `capstan sync --server \(server)`",
+            durationMs: 0)))
+    }
 }

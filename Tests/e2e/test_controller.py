@@ -171,6 +171,17 @@ def test_signed_webhook_converges_within_seconds_and_bad_signatures_are_refused(
     eventually(lambda: running(ws, "b"), 3)
     print(f"signed webhook to running: {time.monotonic() - start:.2f}s")
 
+    # A burst of ten pushes gives one or two reconciles, never ten.
+    def reconciles():
+        return sum(float(line.rsplit(" ", 1)[1]) for line in c.get("/metrics")[1].splitlines()
+                   if line.startswith("capstan_reconciles_total{"))
+    time.sleep(1)
+    before = reconciles()
+    for _ in range(10):
+        assert c.push_webhook()[0] == 202
+    time.sleep(3)
+    assert 1 <= reconciles() - before <= 2
+
 
 def test_broken_commit_changes_nothing_and_the_next_good_one_recovers(ws, controller):
     ws.write("a.yaml", server_manifest("a", env={"V": "1"}))
@@ -216,6 +227,13 @@ def test_removed_container_comes_back_and_a_crash_loop_is_stopped(ws, controller
     log = json.loads(ws.run("audit", "log", "--state-dir", ws.state, "-o", "json").stdout)
     starts = [e for e in log if e.get("address") == "server.crash" and e.get("kind") == "start"]
     assert len(starts) == 3
+    assert [e["outcome"] for e in log if e.get("address") == "server.crash" and e.get("kind") == "crash-loop"] == ["skipped"]
+
+    # `capstan sync --server` gives it a fresh budget: it is started again.
+    sync = ws.run("sync", "--controller", c.url, "--server", "crash", "--admin-token-file", ws.secrets.parent / "admin-token")
+    assert sync.returncode == 0, sync.stdout + sync.stderr
+    eventually(lambda: len([e for e in json.loads(ws.run("audit", "log", "--state-dir", ws.state, "-o", "json").stdout)
+                            if e.get("address") == "server.crash" and e.get("kind") == "start"]) > 3, 15)
 
 
 def test_sigkill_in_the_middle_of_an_apply_then_restart_converges(ws, controller):

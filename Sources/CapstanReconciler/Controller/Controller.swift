@@ -184,10 +184,13 @@ public actor Controller: ControllerAPI {
             let watched = instance
             watcher = (watched, Task { await self.watchEvents(instance: watched) })
         }
-        let plan = withRestartBudget(prepared.plan)
+        let (plan, newlyLooping) = withRestartBudget(prepared.plan)
+        let runID = UUID().uuidString.lowercased()
+        for server in newlyLooping {
+            try? await recorder.recordCrashLoop(server: server, runID: runID, limit: budget.limit, window: budget.window)
+        }
         var report = ApplyReport(results: [])
         if plan.hasChanges {
-            let runID = UUID().uuidString.lowercased()
             let applier = Applier(engine: engine, secrets: secrets, concurrency: config.concurrency, recorder: recorder,
                                   runID: runID, onEvent: { [metrics] event in
                                       if case .finished(let r) = event, r.kind == .build, r.outcome == .succeeded {
@@ -195,12 +198,13 @@ public actor Controller: ControllerAPI {
                                       }
                                   })
             report = await applier.apply(plan, archives: prepared.archives)
-            try? await recorder.record(runID: runID, revision: plan.revision, trigger: triggerName, started: started,
-                                       ended: now(), report: report)
             if batch.contains(where: \.isDrift), report.succeeded {
                 metrics.increment("capstan_drift_repairs_total", by: Double(report.results.count))
             }
         }
+        // Every attempt is in the audit store, a no-op one too, with what triggered it.
+        try? await recorder.record(runID: runID, revision: plan.revision, trigger: triggerName, started: started,
+                                   ended: now(), report: report)
         failures = report.succeeded ? 0 : failures + 1
         if report.succeeded {
             lastApplied = plan.revision
@@ -214,9 +218,10 @@ public actor Controller: ControllerAPI {
     /// Drops restarts of servers that have spent their restart budget. A create or start (or the
     /// replace of a dead container) of a server this controller already ran is a restart; a
     /// changed spec gives the server a fresh budget.
-    private func withRestartBudget(_ plan: Plan) -> Plan {
-        guard lastApplied != nil else { return plan }  // the first converge restarts nothing
+    private func withRestartBudget(_ plan: Plan) -> (Plan, [String]) {
+        guard lastApplied != nil else { return (plan, []) }  // the first converge restarts nothing
         var plan = plan
+        var newlyLooping: [String] = []
         let at = now()
         plan.actions = plan.actions.map { action in
             guard action.address.hasPrefix("server.") else { return action }
@@ -226,12 +231,14 @@ public actor Controller: ControllerAPI {
             if specChanged { budget.reset(server) }
             let isRestart = action.kind == .create || action.kind == .start
                 || (action.kind == .replace && !specChanged)
+            let wasLooping = budget.isCrashLooping(server, specHash: desiredHash ?? "")
             guard isRestart, !budget.allowRestart(of: server, specHash: desiredHash ?? "", at: at) else { return action }
+            if !wasLooping { newlyLooping.append(server) }
             return PlannedAction(address: action.address, kind: .noop,
                                  reason: "crash-looping; left alone until its spec changes or `capstan sync --server \(server)`",
                                  before: action.before, after: action.after)
         }
-        return plan
+        return (plan, newlyLooping)
     }
 
     private func refreshResources(_ source: ManifestSource) async {
