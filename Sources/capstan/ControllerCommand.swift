@@ -34,6 +34,15 @@ struct ControllerCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    @Option(help: "File holding a token for an https:// remote (sent as the password; never put it in the URL).")
+    var tokenFile: String?
+
+    @Option(help: "Environment variable holding a token for an https:// remote.")
+    var tokenEnv: String?
+
+    @Option(help: "Private key file for an ssh:// remote (its host must be in ~/.ssh/known_hosts).")
+    var sshKey: String?
+
     @Option(help: "How often to fetch, e.g. 30s or 5m (jittered by ±10%).")
     var pollInterval = "30s"
 
@@ -70,7 +79,8 @@ struct ControllerCommand: AsyncParsableCommand {
         config.restartBudget = RestartBudget(limit: restartLimit, window: try duration(restartWindow, "--restart-window"))
         config.concurrency = concurrency
         let controller = Controller(
-            config: config, fetch: ControllerSources.git(url: repo, branch: branch, stateDirectory: state),
+            config: config,
+            fetch: ControllerSources.git(url: repo, branch: branch, stateDirectory: state, credentials: try credentials()),
             events: ControllerSources.docker(client), pipeline: pipeline, engine: containerEngine, secrets: secrets,
             recorder: try AuditRecorder.open(stateDirectory: state))
 
@@ -89,6 +99,17 @@ struct ControllerCommand: AsyncParsableCommand {
         print("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)")
         try await group.run()
         withExtendedLifetime(lock) {}
+    }
+
+    private func credentials() throws -> GitCredentials {
+        do {
+            if let tokenFile { return try GitCredentials.token(fromFile: tokenFile) }
+            if let tokenEnv { return try GitCredentials.token(fromEnvironment: tokenEnv) }
+            if let sshKey { return try GitCredentials.sshKey(privateKeyPath: sshKey) }
+        } catch {
+            throw CLIError("\(error)")
+        }
+        return .none
     }
 
     private func duration(_ text: String, _ flag: String) throws -> TimeInterval {

@@ -7,12 +7,13 @@ import Foundation
 public enum ControllerSources {
     /// Fetches the remote into a bare mirror under the state directory and reads the branch's
     /// tree. libgit2 blocks, so it runs off the controller's actor.
-    public static func git(url: String, branch: String, stateDirectory: String) -> Controller.Fetch {
+    public static func git(url: String, branch: String, stateDirectory: String,
+                           credentials: GitCredentials = .none) -> Controller.Fetch {
         let mirror = stateDirectory + "/repos/" + sha256Hex(Array(url.utf8)).prefix(16)
         let description = PlanSource(kind: .git, location: RepositoryURL.redacted(url), ref: branch)
         return {
             try await Task.detached {
-                let repository = try GitRepository.cloneOrOpen(url: url, into: mirror)
+                let repository = try GitRepository.cloneOrOpen(url: url, into: mirror, credentials: credentials)
                 let commit = try repository.resolve(ref: "refs/heads/\(branch)")
                 return ManifestSource(tree: try repository.tree(at: commit), revision: commit.description, description: description)
             }.value
