@@ -55,6 +55,12 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "File holding the admin token for POST /api/v1/sync (or set CAPSTAN_ADMIN_TOKEN).")
     var adminTokenFile: String?
 
+    @Option(help: "URL to POST a signed JSON notification to on sync failure, recovery and crash loop.")
+    var notifyURL: String?
+
+    @Option(help: "File holding the secret that signs notifications (or set CAPSTAN_NOTIFY_SECRET).")
+    var notifySecretFile: String?
+
     @Option(help: "Restarts allowed per server within --restart-window before it is marked crash-looping.")
     var restartLimit = 5
 
@@ -78,6 +84,15 @@ struct ControllerCommand: AsyncParsableCommand {
         config.pollInterval = try duration(pollInterval, "--poll-interval")
         config.restartBudget = RestartBudget(limit: restartLimit, window: try duration(restartWindow, "--restart-window"))
         config.concurrency = concurrency
+        if let notifyURL {
+            guard let url = URL(string: notifyURL), url.scheme == "http" || url.scheme == "https" else {
+                throw ValidationError("--notify-url \"\(notifyURL)\" is not an http(s) URL")
+            }
+            guard let secret = try secret(file: notifySecretFile, env: "CAPSTAN_NOTIFY_SECRET") else {
+                throw ValidationError("--notify-url needs --notify-secret-file or CAPSTAN_NOTIFY_SECRET to sign with")
+            }
+            config.notifier = Notifier(url: url, secret: Array(secret.utf8))
+        }
         let controller = Controller(
             config: config,
             fetch: ControllerSources.git(url: repo, branch: branch, stateDirectory: state, credentials: try credentials()),

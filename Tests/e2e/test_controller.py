@@ -295,3 +295,49 @@ def test_second_controller_on_the_same_state_is_refused(ws, controller):
     r = subprocess.run(second.args, capture_output=True, text=True, timeout=30)
     assert r.returncode != 0
     assert "another capstan controller holds this state directory" in r.stdout + r.stderr
+
+
+def test_notifications_are_signed_and_sent_once_per_change_of_state(ws, controller, tmp_path):
+    import http.server
+    import threading
+
+    received = []
+    secret = b"notify-secret"
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers.get("X-Capstan-Signature-256"), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "notify-secret").write_bytes(secret)
+        ws.write("a.yaml", server_manifest("a"))
+        push(ws)
+        c = controller(extra=["--notify-url", f"http://127.0.0.1:{server.server_port}/hook",
+                              "--notify-secret-file", str(tmp_path / "notify-secret")]).start()
+        eventually(lambda: running(ws, "a"), 30)
+        assert received == [], "a first success is not news"
+
+        ws.write("a.yaml", server_manifest("a") + "  transprot: stdio\n")
+        push(ws)
+        eventually(lambda: len(received) >= 1, 15)
+        time.sleep(3)  # several more polls of the same bad commit
+        ws.write("a.yaml", server_manifest("a"))
+        push(ws)
+        eventually(lambda: len(received) >= 2, 15)
+        time.sleep(2)
+        events = []
+        for signature, body in received:
+            assert signature == "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+            events.append(json.loads(body))
+        assert [e["event"] for e in events] == ["sync_failed", "recovered"]
+        assert any('unknown field "transprot"' in err for err in events[0]["errors"])
+    finally:
+        server.shutdown()

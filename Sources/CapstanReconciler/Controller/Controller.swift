@@ -14,6 +14,7 @@ public actor Controller: ControllerAPI {
         public var restartBudget = RestartBudget()
         public var backoff = Backoff()
         public var concurrency = 4
+        public var notifier: Notifier?
 
         public init(repository: String, branch: String, instance: String?) {
             self.repository = repository
@@ -51,6 +52,8 @@ public actor Controller: ControllerAPI {
     private var nextPoll: Date?
     private var resources: [ControllerStatus.Resource] = []
     private var instance: String
+    /// nil until the first attempt; notifications go out when this flips.
+    private var healthy: Bool?
     /// Watches the events of the instance the repository names; restarted if that changes.
     private var watcher: (instance: String, task: Task<Void, Never>)?
 
@@ -188,6 +191,8 @@ public actor Controller: ControllerAPI {
         let runID = UUID().uuidString.lowercased()
         for server in newlyLooping {
             try? await recorder.recordCrashLoop(server: server, runID: runID, limit: budget.limit, window: budget.window)
+            notify("crash_looping", revision: source.revision, server: server,
+                   errors: ["restarted \(budget.limit) times within \(Int(budget.window)) s"])
         }
         var report = ApplyReport(results: [])
         if plan.hasChanges {
@@ -257,8 +262,26 @@ public actor Controller: ControllerAPI {
 
     private func finish(revision: String?, trigger: String, result: String, errors: [String], started: Date) {
         lastAttempt = .init(revision: revision, trigger: trigger, at: started, result: result, errors: errors)
+        let nowHealthy = result == "succeeded"
+        if nowHealthy != healthy {
+            if !nowHealthy || healthy == false {
+                notify(nowHealthy ? "recovered" : "sync_failed", revision: revision, server: nil, errors: errors)
+            }
+            healthy = nowHealthy
+        }
         metrics.increment("capstan_reconciles_total", ["result": result])
         metrics.observe("capstan_reconcile_duration_seconds", ["result": result], now().timeIntervalSince(started))
+    }
+
+    /// Sent in the background: a slow receiver never holds up a reconcile.
+    private func notify(_ event: String, revision: String?, server: String?, errors: [String]) {
+        guard let notifier = config.notifier else { return }
+        let payload = Notifier.Event(event: event, instance: instance, revision: revision, server: server, errors: errors, at: now())
+        let metrics = self.metrics
+        Task {
+            let delivered = await notifier.send(payload)
+            metrics.increment("capstan_notifications_total", ["event": event, "result": delivered ? "delivered" : "failed"])
+        }
     }
 
     private static func describe(_ error: any Error) -> (String, [String]) {
@@ -284,5 +307,6 @@ public actor Controller: ControllerAPI {
         m.describe("capstan_webhook_requests_total", .counter, help: "Webhook requests by result.")
         m.describe("capstan_drift_repairs_total", .counter, help: "Actions taken to repair drift reported by Docker events.")
         m.describe("capstan_build_duration_seconds", .histogram, help: "Image build duration.")
+        m.describe("capstan_notifications_total", .counter, help: "Outgoing notifications by event and delivery result.")
     }
 }
