@@ -238,7 +238,7 @@ def test_removed_container_comes_back_and_a_crash_loop_is_stopped(ws, controller
 
 def test_sigkill_in_the_middle_of_an_apply_then_restart_converges(ws, controller):
     p = ws.project
-    ws.write_project(extra_dockerfile="RUN sleep 4\n")
+    ws.write_project(extra_dockerfile="RUN sleep 4\n", app_suffix=f"# {ws.instance}: no build cache\n")
     ws.write("m.yaml", project_manifest(p, f"projects/{p}") + "---\n" + server_manifest("app", project=p)
              + "---\n" + server_manifest("a") + "---\n" + server_manifest("b"))
     push(ws)
@@ -341,3 +341,18 @@ def test_notifications_are_signed_and_sent_once_per_change_of_state(ws, controll
         assert any('unknown field "transprot"' in err for err in events[0]["errors"])
     finally:
         server.shutdown()
+
+
+def test_sigterm_lets_the_apply_in_flight_finish(ws, controller):
+    p = ws.project
+    ws.write_project(extra_dockerfile="RUN sleep 3\n", app_suffix=f"# {ws.instance}: no build cache\n")
+    ws.write("m.yaml", project_manifest(p, f"projects/{p}") + "---\n" + server_manifest("app", project=p))
+    push(ws)
+    c = controller(poll="300s").start()
+    time.sleep(1.5)  # the build (RUN sleep 3) is under way
+    c.proc.send_signal(signal.SIGTERM)
+    assert c.proc.wait(timeout=60) == 0, c.output()
+    assert running(ws, "app"), "the reconcile in flight completed before the controller exited"
+    log = json.loads(ws.run("audit", "log", "--state-dir", ws.state, "-o", "json").stdout)
+    assert [e["type"] for e in log][-1] == "run" and log[-1]["result"] == "succeeded"
+    assert ws.run("audit", "verify", "--state-dir", ws.state).returncode == 0
