@@ -33,6 +33,10 @@ public struct ContainerRecipe: Sendable {
     public var memoryBytes: Int
     public var nanoCPUs: Int?
     public var user: String?
+    /// A tiny init as PID 1 (Docker's `--init`): it forwards SIGTERM, which a server running as
+    /// PID 1 would ignore, so a stop takes milliseconds instead of the whole stop timeout, and it
+    /// reaps zombies.
+    public var initProcess = true
 
     /// - Parameter secretValues: env var name → value, for the server's secrets.
     public init(spec: RuntimeSpec, server: String, instance: String, revision: String, secretValues: [String: String]) {

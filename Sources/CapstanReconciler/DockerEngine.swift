@@ -39,7 +39,7 @@ public struct DockerEngine: ContainerEngine {
             networkMode: r.networkMode, readonlyRootfs: r.readOnlyRootFilesystem, tmpfs: r.tmpfs,
             capDrop: r.capDrop, capAdd: r.capAdd, securityOpt: r.securityOpt, pidsLimit: r.pidsLimit,
             memory: r.memoryBytes, nanoCpus: r.nanoCPUs ?? 0, privileged: false,
-            restartPolicy: RestartPolicy(name: "no"))
+            restartPolicy: RestartPolicy(name: "no"), init: r.initProcess)
         let spec = ContainerSpec(
             image: r.image, cmd: r.command.isEmpty ? nil : r.command, env: r.env, labels: r.labels, user: r.user,
             openStdin: r.openStdin, stdinOnce: false, attachStdin: false, attachStdout: false, attachStderr: false,

@@ -44,7 +44,7 @@ public struct ControllerServer: Sendable {
         let requestedPort = configuration.port
         return Application(
             responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.bindHost, port: configuration.port)),
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? requestedPort)
             },

@@ -37,6 +37,11 @@ public struct ControllerServerConfiguration: Sendable {
         self.maxWebhookBodySize = maxWebhookBodySize
     }
 
+    /// The host as the socket layer takes it: `[::1]` is written for URLs, bound as `::1`.
+    var bindHost: String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    }
+
     func validate() throws(ControllerServerError) {
         guard allowRemote || LoopbackAddress.isLoopback(host) else { throw .remoteBindNotAllowed(host: host) }
         guard (0...65535).contains(port) else { throw .invalidPort(port) }

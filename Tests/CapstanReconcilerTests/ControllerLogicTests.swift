@@ -7,25 +7,30 @@ struct ControllerLogicTests {
     @Test func restartBudgetMarksACrashLoopAndASpecChangeClearsIt() {
         var budget = RestartBudget(limit: 3, window: 300)
         let t0 = Date(timeIntervalSince1970: 1_000_000)
-        for i in 0..<3 {
-            #expect(budget.allowRestart(of: "web", specHash: "h1", at: t0.addingTimeInterval(Double(i))))
+        // allowRestart mutates, so each answer is taken before it is checked.
+        func allow(_ server: String, _ hash: String, after seconds: Double) -> Bool {
+            budget.allowRestart(of: server, specHash: hash, at: t0.addingTimeInterval(seconds))
         }
-        #expect(!budget.allowRestart(of: "web", specHash: "h1", at: t0.addingTimeInterval(10)))
+        let firstThree = (0..<3).map { allow("web", "h1", after: Double($0)) }
+        #expect(firstThree == [true, true, true])
+        let fourth = allow("web", "h1", after: 10)
+        #expect(!fourth)
         #expect(budget.isCrashLooping("web", specHash: "h1"))
-        #expect(!budget.allowRestart(of: "web", specHash: "h1", at: t0.addingTimeInterval(1000)), "stays marked, even later")
+        let muchLater = allow("web", "h1", after: 1000)
+        #expect(!muchLater, "stays marked, even later")
         #expect(!budget.isCrashLooping("web", specHash: "h2"), "a new spec is not the one that crashed")
-        #expect(budget.allowRestart(of: "other", specHash: "x", at: t0), "budgets are per server")
+        let other = allow("other", "x", after: 0)
+        #expect(other, "budgets are per server")
         budget.reset("web")
-        #expect(budget.allowRestart(of: "web", specHash: "h1", at: t0.addingTimeInterval(11)))
+        let afterReset = allow("web", "h1", after: 11)
+        #expect(afterReset)
     }
 
     @Test func restartsOutsideTheWindowDoNotCount() {
         var budget = RestartBudget(limit: 2, window: 60)
         let t0 = Date(timeIntervalSince1970: 0)
-        #expect(budget.allowRestart(of: "s", specHash: "h", at: t0))
-        #expect(budget.allowRestart(of: "s", specHash: "h", at: t0.addingTimeInterval(30)))
-        #expect(budget.allowRestart(of: "s", specHash: "h", at: t0.addingTimeInterval(61)))
-        #expect(!budget.allowRestart(of: "s", specHash: "h", at: t0.addingTimeInterval(62)))
+        let answers = [0.0, 30, 61, 62].map { budget.allowRestart(of: "s", specHash: "h", at: t0.addingTimeInterval($0)) }
+        #expect(answers == [true, true, true, false])
     }
 
     @Test func backoffDoublesWithJitterAndIsCapped() {

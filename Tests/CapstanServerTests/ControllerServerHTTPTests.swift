@@ -28,9 +28,10 @@ import Testing
     func withServer(
         _ api: FakeControllerAPI,
         configuration: ControllerServerConfiguration = Self.configuration(),
+        logger: Logger = LogCapture().logger(level: .error),
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let server = try ControllerServer(api: api, configuration: configuration, logger: Logger(label: "test"))
+        let server = try ControllerServer(api: api, configuration: configuration, logger: logger)
         try await server.makeApplication().test(.live, body)
     }
 
@@ -276,6 +277,29 @@ import Testing
         #expect(await api.triggers == [.manual(server: nil), .manual(server: "time")])
     }
 
+    @Test func secretsAndTokensAreNeverLogged() async throws {
+        let capture = LogCapture()
+        try await withServer(FakeControllerAPI(), logger: capture.logger()) { client in
+            for token in [Self.secretText, "guessed-webhook-token"] {
+                _ = try await client.execute(
+                    uri: "/api/v1/webhook", method: .post,
+                    headers: [Self.name("X-Gitlab-Event"): "Push Hook", Self.name("X-Gitlab-Token"): token],
+                    body: ByteBuffer(string: Self.pushToMain))
+            }
+            for token in [Self.adminText, "guessed-admin-token"] {
+                _ = try await client.execute(uri: "/api/v1/sync", method: .post, headers: [.authorization: "Bearer \(token)"])
+            }
+        }
+        let lines = capture.all
+        #expect(lines.contains { $0.contains("webhook accepted") })
+        #expect(lines.contains { $0.contains("manual sync refused") })
+        for line in lines {
+            for secret in [Self.secretText, "guessed-webhook-token", Self.adminText, "guessed-admin-token"] {
+                #expect(!line.contains(secret), "\(line)")
+            }
+        }
+    }
+
     @Test func syncIsNotServedWithoutAnAdminToken() async throws {
         var configuration = Self.configuration()
         configuration.adminToken = nil
@@ -290,10 +314,10 @@ import Testing
 @Suite struct ControllerServerLifecycleTests {
     @Test func runsInAServiceGroupReportsItsPortAndShutsDownGracefully() async throws {
         let api = FakeControllerAPI()
-        let server = try ControllerServer(api: api, configuration: .init(branch: "main", port: 0), logger: Logger(label: "test"))
+        let server = try ControllerServer(api: api, configuration: .init(branch: "main", port: 0), logger: LogCapture().logger(level: .error))
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = server.makeApplication { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+        let group = ServiceGroup(configuration: .init(services: [app], logger: LogCapture().logger(level: .error)))
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -326,6 +350,7 @@ import Testing
         #expect(configuration.host == "127.0.0.1")
         #expect(configuration.port == 7070)
         #expect(!configuration.allowRemote)
+        #expect(ControllerServerConfiguration(branch: "main", host: "[::1]").bindHost == "::1")
         #expect(throws: ControllerServerError.invalidPort(70_000)) {
             try ControllerServer(api: FakeControllerAPI(), configuration: .init(branch: "main", port: 70_000))
         }
