@@ -14,7 +14,10 @@ enum Fixtures {
 
     static var invalidCases: [String] { directories(in: "Tests/Fixtures/invalid") }
     static var validCases: [String] { directories(in: "Tests/Fixtures/valid") }
-    static var examples: [String] { directories(in: "examples") }
+    /// The example manifest repositories (examples/ also holds a systemd unit).
+    static var examples: [String] {
+        directories(in: "examples").filter { FileManager.default.fileExists(atPath: $0 + "/capstan.yaml") }
+    }
 
     static func load(_ directory: String) -> LoadResult {
         ManifestLoader.load(DirectoryTree(root: directory))

@@ -268,7 +268,8 @@ def _dirs(parent: Path) -> list[Path]:
     return sorted(p for p in parent.iterdir() if p.is_dir()) if parent.is_dir() else []
 
 
-VALID_REPOS = _dirs(FIXTURES / "valid") + _dirs(REPO / "examples")
+# examples/ also holds things that are not manifest repositories (a systemd unit).
+VALID_REPOS = _dirs(FIXTURES / "valid") + [p for p in _dirs(REPO / "examples") if (p / "capstan.yaml").is_file()]
 VALID_IDS = [p.relative_to(REPO).as_posix() for p in VALID_REPOS]
 INVALID_CASES = _dirs(FIXTURES / "invalid")
 INVALID_IDS = [p.name for p in INVALID_CASES]
