@@ -8,9 +8,9 @@ import CGit2
 final class CredentialProvider {
     private let credentials: GitCredentials
     private var offered: Set<UInt32> = []
-    /// Set when the fetch stopped because of this provider; the caller reports it as an
-    /// authentication failure whatever code libgit2 passed up.
-    private(set) var refusal: String?
+    /// Whether the fetch stopped here; the caller reports an authentication failure then,
+    /// whatever code libgit2 passed up.
+    private(set) var refused = false
 
     init(_ credentials: GitCredentials) {
         self.credentials = credentials
@@ -57,7 +57,7 @@ final class CredentialProvider {
     }
 
     private func refuse(_ reason: String) -> Int32 {
-        refusal = reason
+        refused = true
         git_error_set_str(Int32(GIT_ERROR_NET.rawValue), reason)
         return GIT_EAUTH.rawValue
     }

@@ -6,6 +6,7 @@ enum LibGit2 {
     /// `let` is initialised lazily and exactly once, even when first touched from two threads.
     private static let initialized: Void = {
         _ = git_libgit2_init()
+        SocketStream.register()
     }()
 
     static func ensureInitialized() {

@@ -15,13 +15,12 @@ extension GitRepository {
     /// `remote.origin.url`); credentials, in `url` or in `credentials`, are used for this fetch
     /// only and appear in no error.
     ///
-    /// A failed fetch leaves the mirror's refs as they were, so the last good revision stays
-    /// readable with `open(path:)`. libgit2 1.5.1 has no network timeouts (connect or read): a
-    /// remote that accepts the connection and then stalls holds this call, and the repository's
-    /// lock, until the kernel gives up on the connection. Bound it from outside (see the report in
-    /// `Transport.swift`'s neighbour, the controller's fetch loop).
+    /// Waiting on the network, to connect or for the remote to send or take more data, fails the
+    /// fetch after `idleTimeout` (see `SocketStream` for what that does not cover). A failed fetch
+    /// leaves the mirror's refs as they were, so the last good revision stays readable.
     public static func cloneOrOpen(
-        url: String, into directory: String, credentials: GitCredentials = .none
+        url: String, into directory: String, credentials: GitCredentials = .none,
+        idleTimeout: Duration = defaultIdleTimeout
     ) throws(GitError) -> GitRepository {
         LibGit2.ensureInitialized()
         try Transport.checkSupported(url)
@@ -29,9 +28,15 @@ extension GitRepository {
         let repository = try isMissingOrEmpty(directory)
             ? createMirror(in: directory, shownURL: shown)
             : openMirror(in: directory, shownURL: shown)
-        try repository.fetchMirror(from: url, credentials: credentials)
+        try SocketStream.$idleTimeout.withValue(idleTimeout) {
+            Result { () throws(GitError) in try repository.fetchMirror(from: url, credentials: credentials) }
+        }.get()
         return repository
     }
+
+    /// Long enough for any live server: git's upload-pack sends a keep-alive every 5 seconds while
+    /// it prepares a pack.
+    public static let defaultIdleTimeout: Duration = .seconds(60)
 
     private static func createMirror(in directory: String, shownURL: String) throws(GitError) -> GitRepository {
         var options = git_repository_init_options()
@@ -100,8 +105,8 @@ extension GitRepository {
         let provider = CredentialProvider(credentials)
         func failure(_ cause: GitError.Cause) -> GitError {
             let scrubbed = GitError.Cause(code: cause.code, message: URLRedaction.scrub(cause.message, url: url))
-            // GIT_EAUTH also covers userinfo in the URL refused with no callback involved.
-            if provider.refusal != nil || cause.code == GIT_EAUTH.rawValue {
+            // libgit2 also fails with GIT_EAUTH without asking, e.g. for an auth scheme it lacks.
+            if provider.refused || cause.code == GIT_EAUTH.rawValue {
                 return .authenticationFailed(url: shown, cause: scrubbed)
             }
             return .fetchFailed(url: shown, cause: scrubbed)

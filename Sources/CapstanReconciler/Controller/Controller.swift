@@ -40,6 +40,7 @@ public actor Controller: ControllerAPI {
     public nonisolated let metrics = Metrics()
 
     static let driftSettle = Duration.milliseconds(500)
+    static let webhookSettle = Duration.milliseconds(300)
 
     private var budget: RestartBudget
     private var pending: [SyncTrigger] = []
@@ -111,6 +112,9 @@ public actor Controller: ControllerAPI {
                 // Docker reports "die" a moment before its container list says "exited"; the
                 // pause also folds an exit's burst of events (kill, die, stop) into one reconcile.
                 try? await Task.sleep(for: Self.driftSettle)
+            } else if pending.contains(where: \.isWebhook) {
+                // Pushes come in bursts (a branch of commits, several forges): take them as one.
+                try? await Task.sleep(for: Self.webhookSettle)
             }
             let batch = pending
             pending.removeAll()

@@ -29,6 +29,11 @@ public enum SyncTrigger: Sendable, Equatable {
         return false
     }
 
+    public var isWebhook: Bool {
+        if case .webhook = self { return true }
+        return false
+    }
+
     public var auditName: String {
         switch self {
         case .poll: return "poll"
