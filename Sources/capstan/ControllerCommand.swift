@@ -88,7 +88,7 @@ struct ControllerCommand: AsyncParsableCommand {
             guard let url = URL(string: notifyURL), url.scheme == "http" || url.scheme == "https" else {
                 throw ValidationError("--notify-url \"\(notifyURL)\" is not an http(s) URL")
             }
-            guard let secret = try secret(file: notifySecretFile, env: "CAPSTAN_NOTIFY_SECRET") else {
+            guard let secret = try readSecret(file: notifySecretFile, env: "CAPSTAN_NOTIFY_SECRET") else {
                 throw ValidationError("--notify-url needs --notify-secret-file or CAPSTAN_NOTIFY_SECRET to sign with")
             }
             config.notifier = Notifier(url: url, secret: Array(secret.utf8))
@@ -104,8 +104,8 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         let serverConfig = ControllerServerConfiguration(
             branch: branch, host: String(listen[..<colon]), port: port,
-            webhookSecret: try secret(file: webhookSecretFile, env: "CAPSTAN_WEBHOOK_SECRET").map { try WebhookSecret(Array($0.utf8)) },
-            adminToken: try secret(file: adminTokenFile, env: "CAPSTAN_ADMIN_TOKEN").map { try AdminToken($0) })
+            webhookSecret: try readSecret(file: webhookSecretFile, env: "CAPSTAN_WEBHOOK_SECRET").map { try WebhookSecret(Array($0.utf8)) },
+            adminToken: try readSecret(file: adminTokenFile, env: "CAPSTAN_ADMIN_TOKEN").map { try AdminToken($0) })
         let server = try ControllerServer(api: controller, configuration: serverConfig)
         let group = ServiceGroup(
             services: [ControllerService(controller: controller), server.makeApplication()],
@@ -134,17 +134,6 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         if let n = Double(text), n > 0 { return n }
         throw ValidationError("\(flag) \"\(text)\" is not a duration such as 30s, 5m or 1h")
-    }
-
-    /// A secret from a file (trailing newline dropped) or an environment variable; never from argv.
-    private func secret(file: String?, env: String) throws -> String? {
-        if let file {
-            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
-            var text = String(decoding: data, as: UTF8.self)
-            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-            return text
-        }
-        return ProcessInfo.processInfo.environment[env].flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 

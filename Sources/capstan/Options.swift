@@ -83,6 +83,19 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
+/// A secret from a file (surrounding white space dropped) or an environment variable, never
+/// from the command line; nil when neither is given. Errors name the file, never its content.
+func readSecret(file: String?, env: String) throws -> String? {
+    if let file {
+        do {
+            return try GitCredentials.readSecret(fromFile: file)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+    return ProcessInfo.processInfo.environment[env].flatMap { $0.isEmpty ? nil : $0 }
+}
+
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

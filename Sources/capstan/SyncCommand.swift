@@ -28,12 +28,7 @@ struct SyncCommand: AsyncParsableCommand {
     var adminTokenFile: String?
 
     func run() async throws {
-        var token = ProcessInfo.processInfo.environment["CAPSTAN_ADMIN_TOKEN"] ?? ""
-        if let adminTokenFile {
-            guard let data = FileManager.default.contents(atPath: adminTokenFile) else { throw CLIError("cannot read \(adminTokenFile)") }
-            token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        guard !token.isEmpty else { throw CLIError("no admin token: pass --admin-token-file or set CAPSTAN_ADMIN_TOKEN") }
+        guard let token = try readSecret(file: adminTokenFile, env: "CAPSTAN_ADMIN_TOKEN") else { throw CLIError("no admin token: pass --admin-token-file or set CAPSTAN_ADMIN_TOKEN") }
         guard let url = URL(string: controller + "/api/v1/sync") else { throw CLIError("\(controller) is not a URL") }
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
