@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // Already in the graph through hummingbird; named for the MCP header names the gateway defines.
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
     ],
     targets: [
         // C libraries from Debian, each behind a module map and a small shim header.
@@ -49,8 +51,20 @@ let package = Package(
         .target(
             name: "CapstanServer",
             dependencies: [
-                "CapstanReconciler",
+                "CapstanCore", "CapstanReconciler",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The MCP gateway: client sessions, policies, backends over Docker attach or loopback HTTP,
+        // the route table and its admin API, tool calls into the audit store.
+        .target(
+            name: "CapstanGateway",
+            dependencies: [
+                "CapstanCore", "CapstanDocker", "CapstanAudit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -58,19 +72,23 @@ let package = Package(
         .executableTarget(
             name: "capstan",
             dependencies: [
-                "CapstanCore", "CapstanReconciler", "CapstanAudit", "CapstanDocker", "CapstanGit", "CapstanServer",
+                "CapstanCore", "CapstanReconciler", "CapstanAudit", "CapstanDocker", "CapstanGit", "CapstanServer", "CapstanGateway",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks are an executable, not timed tests: `make bench`.
-        .executableTarget(name: "capstan-bench", dependencies: ["CapstanCore", "CapstanDocker"]),
+        .executableTarget(name: "capstan-bench", dependencies: ["CapstanCore", "CapstanDocker", "CapstanGateway", "CapstanAudit", .product(name: "Hummingbird", package: "hummingbird")]),
 
         .testTarget(name: "CapstanCoreTests", dependencies: ["CapstanCore"]),
         .testTarget(name: "CapstanGitTests", dependencies: ["CapstanGit"]),
         .testTarget(name: "CapstanDockerTests", dependencies: ["CapstanDocker"]),
         .testTarget(name: "CapstanAuditTests", dependencies: ["CapstanAudit"]),
         .testTarget(name: "CapstanReconcilerTests", dependencies: ["CapstanReconciler"]),
+        .testTarget(
+            name: "CapstanGatewayTests",
+            dependencies: ["CapstanGateway", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(
             name: "CapstanServerTests",
             dependencies: ["CapstanServer", .product(name: "HummingbirdTesting", package: "hummingbird")]

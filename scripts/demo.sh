@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the quickstart end to end on a local engine. Starts the engine if needed, builds
 # the Python base image (no registry is reachable here), puts examples/quickstart into a git
-# repository, applies it, shows the status, and speaks MCP to the server it deployed.
+# repository, starts the MCP gateway, applies (containers and the gateway's routes), shows the
+# status, and calls the deployed server's tool through the gateway with the quickstart's token.
 # Safe to run again: the second apply has nothing to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,18 @@ git -C "$repo" add -A
 git -C "$repo" -c user.name=demo -c user.email=demo@example.invalid commit -qm "quickstart"
 
 common=(--repo "$repo" --ref main --state-dir "$demo/state")
+gateway_port=${CAPSTAN_DEMO_GATEWAY_PORT:-8750}
+step "capstan gateway on 127.0.0.1:$gateway_port (the controller embeds it; alone here)"
+mkdir -p "$demo/state"
+"$capstan" gateway --listen "127.0.0.1:$gateway_port" --state-dir "$demo/state" > "$demo/gateway.log" 2>&1 &
+gateway_pid=$!
+trap 'kill $gateway_pid 2>/dev/null; wait $gateway_pid 2>/dev/null' EXIT
+for _ in $(seq 100); do
+    grep -q "MCP endpoint" "$demo/gateway.log" 2>/dev/null && break
+    kill -0 $gateway_pid 2>/dev/null || { cat "$demo/gateway.log"; exit 1; }
+    sleep 0.1
+done
+cat "$demo/gateway.log"
 step "capstan validate"
 "$capstan" validate "$repo"
 step "capstan plan"
@@ -35,7 +48,10 @@ step "capstan apply"
 "$capstan" apply "${common[@]}" --auto-approve
 step "capstan status"
 "$capstan" status "${common[@]}"
-step "the textkit server answers MCP over its container's stdio"
-.venv/bin/python scripts/mcp_probe.py docker attach --sig-proxy=false quickstart-textkit
+step "a tool call through the gateway, with the quickstart's (published, demo-only) token"
+CAPSTAN_TOKEN=quickstart-demo-token-replace-me .venv/bin/python scripts/mcp_gateway_call.py \
+    "http://127.0.0.1:$gateway_port/mcp" textkit__word_count '{"text": "hello from the gateway"}'
+step "capstan audit calls"
+"$capstan" audit calls --state-dir "$demo/state"
 step "capstan audit verify"
 "$capstan" audit verify --state-dir "$demo/state"

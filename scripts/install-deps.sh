@@ -27,3 +27,16 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
     .venv/bin/pip install -q -r "$req" >&2
     echo "$want" > "$stamp"
 fi
+
+# The mcp 2.x client (MCP 2026-07-28) for the gateway's e2e tests, in a venv of its own: it
+# cannot be installed next to the mcp 1.30 of .venv. The tests run it as a subprocess.
+req2=Tests/requirements-mcp2.txt
+stamp2=.venv-mcp2/.requirements.sha256
+want2=$(sha256sum "$req2" | cut -d' ' -f1)
+if [ ! -x .venv-mcp2/bin/python ] || [ "$(cat "$stamp2" 2>/dev/null)" != "$want2" ]; then
+    echo "install-deps: creating .venv-mcp2" >&2
+    python3 -m venv .venv-mcp2
+    echo '*' > .venv-mcp2/.gitignore   # keeps git status clean without touching .gitignore
+    .venv-mcp2/bin/pip install -q -r "$req2" >&2
+    echo "$want2" > "$stamp2"
+fi

@@ -42,9 +42,7 @@ public struct AuditAction: Sendable, Equatable {
         case succeeded, failed, skipped
     }
 
-    /// Error texts longer than this many UTF-8 bytes are truncated, not refused: refusing would
-    /// lose the record of exactly the failures that matter. The kept text ends with the marker
-    /// `… [truncated, N bytes in all]`, and the whole stays within this limit.
+    /// Error texts longer than this many UTF-8 bytes are truncated (see `ErrorText`).
     public static let maxErrorBytes = 8 * 1024
 
     public let runID: String
@@ -66,15 +64,20 @@ public struct AuditAction: Sendable, Equatable {
         self.beforeHash = beforeHash
         self.afterHash = afterHash
         self.outcome = outcome
-        self.error = error.map(Self.capped)
+        self.error = error.map { ErrorText.capped($0, limit: Self.maxErrorBytes) }
         self.durationMs = durationMs
     }
+}
 
-    static func capped(_ text: String) -> String {
+/// Error texts longer than a record's limit are truncated, not refused: refusing would lose the
+/// record of exactly the failures that matter. The kept text ends with the marker
+/// `… [truncated, N bytes in all]`, and the whole stays within the limit.
+enum ErrorText {
+    static func capped(_ text: String, limit: Int) -> String {
         let total = text.utf8.count
-        guard total > maxErrorBytes else { return text }
+        guard total > limit else { return text }
         let marker = "… [truncated, \(total) bytes in all]"
-        let budget = maxErrorBytes - marker.utf8.count
+        let budget = limit - marker.utf8.count
         var kept = String.UnicodeScalarView()
         var used = 0
         for scalar in text.unicodeScalars {
@@ -87,17 +90,23 @@ public struct AuditAction: Sendable, Equatable {
     }
 }
 
-/// What one chain row records. New kinds (gateway tool calls, controller syncs) become new cases
-/// with their own columns, added by a migration.
+/// What one chain row records. New kinds (controller syncs, say) become new cases with their own
+/// columns, added by a migration.
 public enum AuditRecord: Sendable, Equatable {
+    /// The row's `kind` column.
+    public enum Kind: String, Sendable, CaseIterable {
+        case run, action, call
+    }
+
     case run(AuditRun)
     case action(AuditAction)
+    case call(AuditToolCall)
 
-    /// The row's `kind` column.
-    public var kind: String {
+    public var kind: Kind {
         switch self {
-        case .run: return "run"
-        case .action: return "action"
+        case .run: return .run
+        case .action: return .action
+        case .call: return .call
         }
     }
 }

@@ -87,10 +87,12 @@ public final class AuditStore: Sendable {
     }
 
     /// Entries in chronological (chain) order. `since` keeps rows recorded at or after that
-    /// time. `address` keeps the actions on that address and the runs they belong to. `limit`
-    /// keeps the newest that many (a run row follows its actions, so a kept action's finished
-    /// run is kept too).
-    public func entries(since: Date? = nil, address: String? = nil, limit: Int? = nil) async throws -> [AuditEntry] {
+    /// time. `address` keeps the actions on that address and the runs they belong to. `kinds`
+    /// keeps rows of those kinds (`audit log` leaves out the gateway's calls). `limit` keeps the
+    /// newest that many (a run row follows its actions, so a kept action's finished run is kept
+    /// too).
+    public func entries(since: Date? = nil, address: String? = nil, kinds: Set<AuditRecord.Kind>? = nil,
+                        limit: Int? = nil) async throws -> [AuditEntry] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let since {
@@ -104,6 +106,18 @@ public final class AuditStore: Sendable {
                 """)
             arguments += [address, address]
         }
+        if let kinds {
+            // Sorted so that one set of kinds is always the same SQL text.
+            let names = kinds.map(\.rawValue).sorted()
+            conditions.append("kind IN (\(names.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += StatementArguments(names)
+        }
+        return try await newest(where: conditions, arguments: arguments, limit: limit)
+    }
+
+    /// The rows matching every condition, newest `limit` of them, in chronological order.
+    func newest(where conditions: [String], arguments: StatementArguments, limit: Int?) async throws -> [AuditEntry] {
+        var arguments = arguments
         var sql = "SELECT * FROM entries"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY seq DESC"
@@ -165,7 +179,8 @@ public final class AuditStore: Sendable {
         }
     }
 
-    private static func insert(_ records: [AuditRecord], db: Database, now: () -> Date) throws -> [AuditEntry] {
+    /// Internal for the test that writes rows into a file of an older schema.
+    static func insert(_ records: [AuditRecord], db: Database, now: () -> Date) throws -> [AuditEntry] {
         var seq: Int64 = 0
         var prev = ChainHash.genesis
         if let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1") {
@@ -179,7 +194,7 @@ public final class AuditStore: Sendable {
             let recordedAt = now().milliseconds
             var columns = EntryColumns.columns(of: record)
             columns["seq"] = seq.databaseValue
-            columns["kind"] = record.kind.databaseValue
+            columns["kind"] = record.kind.rawValue.databaseValue
             columns["recorded_at"] = recordedAt.databaseValue
             let hash = ChainHash.hash(prev: prev, columns: columns)
             columns["prev_hash"] = prev.databaseValue
@@ -195,11 +210,11 @@ public final class AuditStore: Sendable {
     }
 
     /// Async accessors may also throw `CancellationError`, which passes through unchanged.
-    private static func wrap(_ error: any Error, path: String, operation: AuditError.Operation) -> any Error {
+    static func wrap(_ error: any Error, path: String, operation: AuditError.Operation) -> any Error {
         error is CancellationError ? error : auditError(error, path: path, operation: operation)
     }
 
-    private static func auditError(_ error: any Error, path: String, operation: AuditError.Operation) -> AuditError {
+    static func auditError(_ error: any Error, path: String, operation: AuditError.Operation) -> AuditError {
         switch error {
         case let error as AuditError:
             return error

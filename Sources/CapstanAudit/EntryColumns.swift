@@ -26,6 +26,19 @@ enum EntryColumns {
                 "error": action.error.databaseValue,
                 "duration_ms": action.durationMs.databaseValue,
             ]
+        case .call(let call):
+            return [
+                "started_at": call.startedAt.milliseconds.databaseValue,
+                "client": call.client.databaseValue,
+                "server": call.server.databaseValue,
+                "tool": call.tool.databaseValue,
+                "decision": call.decision.rawValue.databaseValue,
+                "outcome": call.outcome.rawValue.databaseValue,
+                "duration_ms": call.durationMs.databaseValue,
+                "arguments_sha256": call.argumentsSHA256.databaseValue,
+                "protocol_version": call.protocolVersion.databaseValue,
+                "error": call.error.databaseValue,
+            ]
         }
     }
 
@@ -40,10 +53,10 @@ enum EntryColumns {
 
     static func entry(from values: [String: DatabaseValue]) throws(Unreadable) -> AuditEntry {
         let reader = Reader(values: values)
-        let kind = try reader.text("kind")
+        let kind = try reader.choice("kind", AuditRecord.Kind.self)
         let record: AuditRecord
         switch kind {
-        case "run":
+        case .run:
             record = .run(AuditRun(
                 id: try reader.text("run_id"),
                 revision: try reader.text("revision"),
@@ -51,7 +64,7 @@ enum EntryColumns {
                 startedAt: Date(milliseconds: try reader.integer("started_at")),
                 finishedAt: Date(milliseconds: try reader.integer("finished_at")),
                 result: try reader.choice("result", AuditRun.Result.self)))
-        case "action":
+        case .action:
             record = .action(AuditAction(
                 runID: try reader.text("run_id"),
                 address: try reader.text("address"),
@@ -61,8 +74,18 @@ enum EntryColumns {
                 outcome: try reader.choice("outcome", AuditAction.Outcome.self),
                 error: try reader.optionalText("error"),
                 durationMs: try reader.integer("duration_ms")))
-        default:
-            throw Unreadable(message: "unknown kind '\(kind)'")
+        case .call:
+            record = .call(AuditToolCall(
+                startedAt: Date(milliseconds: try reader.integer("started_at")),
+                client: try reader.text("client"),
+                server: try reader.text("server"),
+                tool: try reader.text("tool"),
+                decision: try reader.choice("decision", AuditToolCall.Decision.self),
+                outcome: try reader.choice("outcome", AuditToolCall.Outcome.self),
+                durationMs: try reader.integer("duration_ms"),
+                argumentsSHA256: try reader.text("arguments_sha256"),
+                protocolVersion: try reader.optionalText("protocol_version"),
+                error: try reader.optionalText("error")))
         }
         return AuditEntry(
             seq: try reader.integer("seq"),

@@ -43,6 +43,31 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
                 """)
         }
+        // Gateway tool calls. They share `started_at`, `outcome`, `error` and `duration_ms`
+        // with the earlier kinds (outcome: ok | tool-error | protocol-error | timeout | denied |
+        // unavailable; error at most 1 KiB).
+        //
+        // Calls are nearly every row, so their queries go through indexes that start with
+        // `kind`: a `(kind, column)` index lists one value's rows in `seq` order (SQLite appends
+        // the rowid), so "the newest N calls of this client" reads N index entries, never the
+        // whole table, and never sorts. `(kind)` alone serves unfiltered call queries and lets
+        // `audit log` find the few runs and actions among millions of calls.
+        migrator.registerMigration("v2-tool-calls") { db in
+            try db.execute(sql: """
+                ALTER TABLE entries ADD COLUMN client           TEXT;  -- call
+                ALTER TABLE entries ADD COLUMN server           TEXT;  -- call
+                ALTER TABLE entries ADD COLUMN tool             TEXT;  -- call
+                ALTER TABLE entries ADD COLUMN decision         TEXT;  -- call: allowed | denied
+                ALTER TABLE entries ADD COLUMN arguments_sha256 TEXT;  -- call, lowercase hex
+                ALTER TABLE entries ADD COLUMN protocol_version TEXT;  -- call, when known
+                CREATE INDEX entries_by_kind          ON entries(kind);
+                CREATE INDEX entries_by_kind_client   ON entries(kind, client);
+                CREATE INDEX entries_by_kind_server   ON entries(kind, server);
+                CREATE INDEX entries_by_kind_tool     ON entries(kind, tool);
+                CREATE INDEX entries_by_kind_decision ON entries(kind, decision);
+                CREATE INDEX entries_by_kind_start    ON entries(kind, started_at);
+                """)
+        }
         return migrator
     }
 }

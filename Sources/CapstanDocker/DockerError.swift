@@ -21,4 +21,7 @@ public enum DockerError: Error, Sendable, Equatable {
     case buildFailed(message: String, logTail: [String])
     /// The calling task was cancelled and the transfer aborted.
     case cancelled(endpoint: String)
+    /// An attach stream is over (the container stopped, the engine hung up, or it was closed):
+    /// nothing more can be written to it.
+    case streamClosed(endpoint: String)
 }

@@ -11,12 +11,15 @@ public struct Applier: Sendable {
     public var stopTimeoutSeconds = 5
     /// Each action is recorded as soon as it ends, so that a killed apply leaves a true record.
     public var recorder: (any ApplyRecorder)?
+    /// The gateway whose routes the plan changes; nil when the plan has no route changes.
+    public var routes: (any RouteStore)?
     public var runID: String
     public var onEvent: @Sendable (ApplyEvent) -> Void
 
     public init(engine: any ContainerEngine, secrets: SecretStore, concurrency: Int = 4,
-                recorder: (any ApplyRecorder)? = nil, runID: String = "",
+                recorder: (any ApplyRecorder)? = nil, routes: (any RouteStore)? = nil, runID: String = "",
                 onEvent: @escaping @Sendable (ApplyEvent) -> Void = { _ in }) {
+        self.routes = routes
         self.engine = engine
         self.secrets = secrets
         self.concurrency = max(1, concurrency)
@@ -43,11 +46,36 @@ public struct Applier: Sendable {
             return (String(r.address.dropFirst("image.".count)), id)
         })
 
-        let containerActions = plan.actions.filter { [.create, .replace, .start, .delete].contains($0.kind) }
-        results += await forEachBounded(containerActions) { action in
+        // Routes change after the containers they point to run and before the ones they no
+        // longer point to go, so no client is routed to a container that is not there.
+        let containerActions = plan.actions.filter { [.create, .replace, .start].contains($0.kind) }
+        let containerResults = await forEachBounded(containerActions) { action in
+            await self.runContainerAction(action, plan: plan, builtImages: builtImages, buildResults: buildResults)
+        }
+        results += containerResults
+        if let routePlan = plan.routes, !routePlan.changes.isEmpty {
+            results.append(await replaceRoutes(plan, routePlan, failed: containerResults.filter { $0.outcome != .succeeded }))
+        }
+        let deletions = plan.actions.filter { $0.kind == .delete }
+        results += await forEachBounded(deletions) { action in
             await self.runContainerAction(action, plan: plan, builtImages: builtImages, buildResults: buildResults)
         }
         return ApplyReport(results: results)
+    }
+
+    /// Writes the plan's routes. A server whose container could not be created is left out
+    /// from the table, so clients are not sent to a container that is not there.
+    private func replaceRoutes(_ plan: Plan, _ routePlan: RoutePlan, failed: [ActionResult]) async -> ActionResult {
+        let action = PlannedAction(address: "routes", kind: .routes,
+                                   reason: "\(routePlan.changes.count) route \(routePlan.changes.count == 1 ? "change" : "changes")")
+        return await run(action) { () async throws -> (String?, String?) in
+            guard let store = self.routes else { throw ApplyFailure("no gateway to write the routes to") }
+            let missing = Set(failed.filter { $0.kind == .create }.map { String($0.address.dropFirst("server.".count)) })
+            var table = plan.desired.routes
+            table.servers.removeAll { missing.contains($0.name) }
+            let written = try await store.replaceRoutes(table, ifMatch: routePlan.observedGeneration)
+            return ("generation \(routePlan.observedGeneration)", "generation \(written.generation)")
+        }
     }
 
     private func runContainerAction(_ action: PlannedAction, plan: Plan, builtImages: [String: String],
@@ -86,7 +114,7 @@ public struct Applier: Sendable {
                     try await self.replace(action.before?.containerID, with: recipe, name: containerName)
                 }
                 return (action.before?.specHash, recipe.labels[OwnershipLabel.specHash])
-            case .build, .noop:
+            case .build, .noop, .routes:
                 return (nil, nil)
             }
         }

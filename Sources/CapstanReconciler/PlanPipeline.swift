@@ -22,6 +22,8 @@ public struct PlanPipeline: Sendable {
         case unplannable([PlanProblem])
         case contextUnreadable(project: String, reason: String)
         case engine(String)
+        /// The gateway's admin API did not answer.
+        case gateway(String)
     }
 
     public struct Prepared: Sendable {
@@ -35,11 +37,14 @@ public struct PlanPipeline: Sendable {
     public var secrets: SecretStore
     /// Overrides `instance:` of capstan.yaml when set.
     public var instance: String?
+    /// The gateway to plan routes against; nil plans containers only.
+    public var routes: (any RouteStore)?
 
-    public init(engine: any ContainerEngine, secrets: SecretStore, instance: String?) {
+    public init(engine: any ContainerEngine, secrets: SecretStore, instance: String?, routes: (any RouteStore)? = nil) {
         self.engine = engine
         self.secrets = secrets
         self.instance = instance
+        self.routes = routes
     }
 
     public func prepare(_ source: ManifestSource) async throws(Failure) -> Prepared {
@@ -57,7 +62,7 @@ public struct PlanPipeline: Sendable {
             }
         }
 
-        let observed: ObservedState
+        var observed: ObservedState
         var imageIDs: [String: String] = [:]
         do {
             observed = try await Observer.observe(engine, instance: instance)
@@ -68,6 +73,13 @@ public struct PlanPipeline: Sendable {
             }
         } catch {
             throw .engine(String(describing: error))
+        }
+        if let routes {
+            do {
+                observed.routes = try await routes.currentRoutes()
+            } catch {
+                throw .gateway(String(describing: error))
+            }
         }
 
         let secrets = self.secrets

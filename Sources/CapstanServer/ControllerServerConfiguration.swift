@@ -1,3 +1,4 @@
+import CapstanCore
 /// Where the controller's HTTP API listens and what it authenticates with.
 public struct ControllerServerConfiguration: Sendable {
     public static let defaultHost = "127.0.0.1"

@@ -79,7 +79,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let runID = UUID().uuidString.lowercased()
         let progress = Progress(showBuildLog: logBuild)
         let applier = Applier(engine: containerEngine, secrets: secrets, concurrency: concurrency,
-                              recorder: recorder, runID: runID, onEvent: progress.show)
+                              recorder: recorder, routes: pipeline.routes, runID: runID, onEvent: progress.show)
         print("")
         let started = Date()
         let report = await applier.apply(plan, archives: prepared.archives)

@@ -7,7 +7,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read and verify the hash-chained audit store.",
-        subcommands: [Log.self, Verify.self]
+        subcommands: [Log.self, Calls.self, Verify.self]
     )
 
     struct StateOptions: ParsableArguments {
@@ -37,7 +37,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         @OptionGroup var state: StateOptions
 
-        @Option(help: "Only entries at or after this time (ISO 8601, e.g. 2026-11-27 or 2026-11-27T10:00:00Z).")
+        @Option(help: "Only entries at or after this time: a duration back from now (30s, 15m, 2h, 7d) or ISO 8601 (2026-11-27, 2026-11-27T10:00:00Z).")
         var since: String?
 
         @Option(help: "Only the actions on this address (e.g. server.weather).")
@@ -47,26 +47,74 @@ struct AuditCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let sinceDate = try since.map(parseDate)
-            let entries = try await state.store().entries(since: sinceDate, address: address)
+            let sinceDate = try since.map { try AuditSince.parse($0, now: Date()) }
+            // The gateway's calls have a command of their own; among millions of them the runs
+            // and actions would be lost.
+            let entries = try await state.store().entries(since: sinceDate, address: address, kinds: [.run, .action])
             switch output {
             case .text:
                 for entry in entries { print(AuditFormat.line(entry)) }
                 if entries.isEmpty { print("No audit entries match.") }
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(entries.map(AuditFormat.json)), as: UTF8.self))
+                print(try AuditFormat.json(entries))
             }
         }
+    }
 
-        private func parseDate(_ text: String) throws -> Date {
-            let full = ISO8601DateFormatter()
-            if let d = full.date(from: text) { return d }
-            let day = ISO8601DateFormatter()
-            day.formatOptions = [.withFullDate]
-            if let d = day.date(from: text) { return d }
-            throw ValidationError("--since \"\(text)\" is not an ISO 8601 date such as 2026-11-27 or 2026-11-27T10:00:00Z")
+    struct Calls: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the MCP tool calls made through the gateway, oldest first.",
+            discussion: """
+                Every tools/call the gateway received, allowed or denied. The arguments are not \
+                kept, only their SHA-256 (ARGS shows its first 12 hex digits; -o json has it whole).
+
+                Examples:
+                  capstan audit calls --since 1h
+                  capstan audit calls --client ci-bot --decision denied --limit 50 -o json
+                """
+        )
+
+        @OptionGroup var state: StateOptions
+
+        @Option(help: "Only the calls of this client.")
+        var client: String?
+
+        @Option(help: "Only calls to this server.")
+        var server: String?
+
+        @Option(help: "Only calls of this tool (its name on the server, without the server__ prefix).")
+        var tool: String?
+
+        @Option(help: "Only allowed or only denied calls.")
+        var decision: AuditToolCall.Decision?
+
+        @Option(help: "Only calls started at or after this: a duration back from now (30s, 15m, 2h, 7d) or ISO 8601 (2026-11-27, 2026-11-27T10:00:00Z).")
+        var since: String?
+
+        @Option(help: "Only the newest N calls.")
+        var limit: Int?
+
+        @Option(name: [.short, .customLong("output")], help: "Output format: text or json.")
+        var output: OutputFormat = .text
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            let sinceDate = try since.map { try AuditSince.parse($0, now: Date()) }
+            let entries = try await state.store().calls(client: client, server: server, tool: tool, decision: decision,
+                                                        since: sinceDate, limit: limit)
+            switch output {
+            case .text:
+                if entries.isEmpty {
+                    print("No tool calls match.")
+                } else {
+                    for line in AuditFormat.callTable(entries) { print(line) }
+                }
+            case .json:
+                print(try AuditFormat.json(entries))
+            }
         }
     }
 
@@ -90,7 +138,27 @@ struct AuditCommand: AsyncParsableCommand {
     }
 }
 
-/// One audit entry as a line or as JSON.
+extension AuditToolCall.Decision: ExpressibleByArgument {}
+
+/// `--since`: a duration back from `now`, or a time.
+enum AuditSince {
+    static func parse(_ text: String, now: Date) throws -> Date {
+        let units: [(suffix: String, seconds: Double)] = [("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
+        for unit in units where text.hasSuffix(unit.suffix) {
+            if let n = Double(text.dropLast()), n >= 0, n.isFinite { return now.addingTimeInterval(-n * unit.seconds) }
+        }
+        let full = ISO8601DateFormatter()
+        if let d = full.date(from: text) { return d }
+        full.formatOptions.insert(.withFractionalSeconds)
+        if let d = full.date(from: text) { return d }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        if let d = day.date(from: text) { return d }
+        throw ValidationError("--since \"\(text)\" is neither a duration such as 15m, 2h or 7d nor an ISO 8601 time such as 2026-11-27 or 2026-11-27T10:00:00Z")
+    }
+}
+
+/// Audit entries as lines, as a table of calls, or as JSON.
 enum AuditFormat {
     static func line(_ entry: AuditEntry) -> String {
         let time = ISO8601DateFormatter().string(from: entry.recordedAt)
@@ -100,14 +168,55 @@ enum AuditFormat {
         case .action(let a):
             let error = a.error.map { "  error: \($0)" } ?? ""
             return "\(time)  run \(a.runID.prefix(8))  \(a.kind) \(a.address)  \(a.outcome.rawValue)  \(a.durationMs)ms\(error)"
+        case .call(let c):
+            return "\(time)  call \(printable(c.client)) → \(printable(c.server))/\(printable(c.tool))  \(c.decision.rawValue)  \(c.outcome.rawValue)  \(c.durationMs)ms"
         }
     }
 
+    /// A header and one line per call in aligned columns, the error (if any) last, unaligned.
+    static func callTable(_ entries: [AuditEntry]) -> [String] {
+        let time = ISO8601DateFormatter()
+        time.formatOptions.insert(.withFractionalSeconds)  // thousands of calls a second
+        var rows = [["TIME", "CLIENT", "SERVER", "TOOL", "DECISION", "OUTCOME", "DURATION", "ARGS"]]
+        var errors = [""]
+        for entry in entries {
+            guard case .call(let c) = entry.record else { continue }
+            rows.append([time.string(from: c.startedAt), printable(c.client), printable(c.server), printable(c.tool),
+                         c.decision.rawValue, c.outcome.rawValue, "\(c.durationMs)ms", String(c.argumentsSHA256.prefix(12))])
+            errors.append(c.error.map { "  " + printable($0) } ?? "")
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return zip(rows, errors).map { row, error in
+            row.indices.map { column in
+                let cell = row[column]
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                if column == 6 { return pad + cell }  // durations line up on their unit
+                return column == row.count - 1 ? cell : cell + pad
+            }.joined(separator: "  ") + error
+        }
+    }
+
+    /// Names and errors come from clients and servers: control and formatting characters are
+    /// shown escaped, so that a row cannot rewrite the terminal or split itself into two lines.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// One object per entry, every kind in one shape: the fields of other kinds are absent.
     struct JSONEntry: Encodable {
         var seq: Int64
         var recordedAt: String
         var type: String
-        var runID: String
+        var runID: String?
         var revision: String?
         var trigger: String?
         var result: String?
@@ -117,16 +226,29 @@ enum AuditFormat {
         var kind: String?
         var beforeHash: String?
         var afterHash: String?
+        var client: String?
+        var server: String?
+        var tool: String?
+        var decision: String?
         var outcome: String?
         var error: String?
         var durationMs: Int64?
+        var argumentsSHA256: String?
+        var protocolVersion: String?
         var hash: String
         var prevHash: String
     }
 
+    static func json(_ entries: [AuditEntry]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(entries.map(json)), as: UTF8.self)
+    }
+
     static func json(_ entry: AuditEntry) -> JSONEntry {
         let iso = ISO8601DateFormatter()
-        var j = JSONEntry(seq: entry.seq, recordedAt: iso.string(from: entry.recordedAt), type: entry.record.kind, runID: "",
+        iso.formatOptions.insert(.withFractionalSeconds)  // the store keeps milliseconds
+        var j = JSONEntry(seq: entry.seq, recordedAt: iso.string(from: entry.recordedAt), type: entry.record.kind.rawValue,
                           hash: entry.hash, prevHash: entry.prevHash)
         switch entry.record {
         case .run(let r):
@@ -145,6 +267,17 @@ enum AuditFormat {
             j.outcome = a.outcome.rawValue
             j.error = a.error
             j.durationMs = a.durationMs
+        case .call(let c):
+            j.startedAt = iso.string(from: c.startedAt)
+            j.client = c.client
+            j.server = c.server
+            j.tool = c.tool
+            j.decision = c.decision.rawValue
+            j.outcome = c.outcome.rawValue
+            j.durationMs = c.durationMs
+            j.argumentsSHA256 = c.argumentsSHA256
+            j.protocolVersion = c.protocolVersion
+            j.error = c.error
         }
         return j
     }

@@ -19,7 +19,7 @@ struct Capstan: AsyncParsableCommand {
             """,
         version: CapstanVersion.current,
         subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, AuditCommand.self,
-                      ControllerCommand.self, SyncCommand.self]
+                      ControllerCommand.self, SyncCommand.self, GatewayCommand.self]
     )
 }
 

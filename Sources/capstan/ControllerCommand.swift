@@ -1,5 +1,7 @@
 import ArgumentParser
+import CapstanAudit
 import CapstanDocker
+import CapstanGateway
 import CapstanGit
 import CapstanReconciler
 import CapstanServer
@@ -70,6 +72,15 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "How many builds or container actions run at once.")
     var concurrency = 4
 
+    @Option(help: "Where the embedded MCP gateway listens for clients (host:port, loopback).")
+    var gatewayListen = "127.0.0.1:8750"
+
+    @Flag(help: "Run without the embedded gateway (routes go to --gateway-admin when given).")
+    var noGateway = false
+
+    @Option(name: .customLong("gateway-allowed-origin"), help: "A browser origin the gateway accepts besides loopback ones (repeatable).")
+    var gatewayAllowedOrigins: [String] = []
+
     func run() async throws {
         let state = engine.stateDirectory
         let lock: StateLock
@@ -78,8 +89,30 @@ struct ControllerCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let (pipeline, containerEngine, secrets) = try engine.pipeline()
+        var (pipeline, containerEngine, secrets) = try engine.pipeline()
         let client = try DockerClient()
+        // The embedded gateway is the controller's route store; its admin socket lets
+        // `capstan plan` on this host see the routes too.
+        var gatewayServices: [any Service] = []
+        var embedded: (gateway: Gateway, writer: AuditCallWriter)?
+        if !noGateway && engine.gatewayAdmin == nil {
+            let (gateway, writer) = try GatewayRuntime.make(stateDirectory: state, docker: client)
+            let (host, port) = try GatewayRuntime.hostPort(gatewayListen, flag: "--gateway-listen")
+            let server: GatewayServer
+            do {
+                server = try GatewayServer(
+                    gateway: gateway, configuration: GatewayConfiguration(host: host, port: port, allowedOrigins: gatewayAllowedOrigins),
+                    admin: .unixSocket(path: GatewayRuntime.adminSocket(stateDirectory: state)))
+            } catch {
+                throw CLIError(GatewayRuntime.describe(error))
+            }
+            gatewayServices.append(server.makeMCPApplication())
+            if let admin = server.makeAdminApplication() { gatewayServices.append(admin) }
+            pipeline.routes = gateway
+            embedded = (gateway, writer)
+        } else if noGateway && engine.gatewayAdmin == nil {
+            pipeline.routes = nil
+        }
         var config = Controller.Configuration(repository: RepositoryURL.redacted(repo), branch: branch, instance: engine.instance)
         config.pollInterval = try duration(pollInterval, "--poll-interval")
         config.restartBudget = RestartBudget(limit: restartLimit, window: try duration(restartWindow, "--restart-window"))
@@ -108,11 +141,16 @@ struct ControllerCommand: AsyncParsableCommand {
             adminToken: try readSecret(file: adminTokenFile, env: "CAPSTAN_ADMIN_TOKEN").map { try AdminToken($0) })
         let server = try ControllerServer(api: controller, configuration: serverConfig)
         let group = ServiceGroup(
-            services: [ControllerService(controller: controller), server.makeApplication()],
+            services: [ControllerService(controller: controller), server.makeApplication()] + gatewayServices,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: .init(label: "capstan.controller"))
-        print("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)")
+        print("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)"
+              + (embedded == nil ? "" : ", MCP gateway on http://\(gatewayListen)/mcp"))
         try await group.run()
+        if let embedded {
+            await embedded.gateway.shutdown()
+            await embedded.writer.close()
+        }
         withExtendedLifetime(lock) {}
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CapstanCore
 import CapstanDocker
+import CapstanGateway
 import CapstanGit
 import CapstanReconciler
 import Foundation
@@ -56,6 +57,16 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Directory with one file per secret, named for the secret (as Docker and Kubernetes mount them).")
     var secretsDir: String?
 
+    @Option(help: """
+        The gateway whose routes to plan and write: unix:PATH, http://127.0.0.1:PORT (with \
+        --gateway-admin-token-file) or none. Default: the state directory's gateway.sock when a \
+        controller or `capstan gateway` runs there, else none.
+        """)
+    var gatewayAdmin: String?
+
+    @Option(help: "File holding the admin token of an http:// --gateway-admin (or set CAPSTAN_GATEWAY_ADMIN_TOKEN).")
+    var gatewayAdminTokenFile: String?
+
     func validate() throws {
         if let instance, let problem = dnsLabelProblem(instance) {
             throw ValidationError("--instance \"\(instance)\" is not valid: \(problem)")
@@ -79,7 +90,31 @@ struct EngineOptions: ParsableArguments {
         }
         let engine = DockerEngine(client: client)
         let secrets = try SecretStore(directory: secretsDir, stateDirectory: stateDirectory)
-        return (PlanPipeline(engine: engine, secrets: secrets, instance: instance), engine, secrets)
+        return (PlanPipeline(engine: engine, secrets: secrets, instance: instance, routes: try routeStore()), engine, secrets)
+    }
+
+    /// The admin API of the gateway to plan routes against, or nil for none.
+    func routeStore() throws -> GatewayAdminClient? {
+        let socket = GatewayRuntime.adminSocket(stateDirectory: stateDirectory)
+        switch gatewayAdmin {
+        case nil:
+            // A socket file left by a stopped gateway means no gateway, not an error.
+            return GatewayAdminClient.isListening(socket: socket) ? GatewayAdminClient(endpoint: .unixSocket(path: socket)) : nil
+        case "none"?:
+            return nil
+        case let value? where value.hasPrefix("unix:"):
+            return GatewayAdminClient(endpoint: .unixSocket(path: String(value.dropFirst("unix:".count))))
+        case let value? where value.hasPrefix("http://"):
+            guard let url = URL(string: value), let host = url.host, let port = url.port, LoopbackAddress.isLoopback(host) else {
+                throw ValidationError("--gateway-admin \"\(value)\" must be http://<loopback address>:<port>")
+            }
+            guard let token = try readSecret(file: gatewayAdminTokenFile, env: "CAPSTAN_GATEWAY_ADMIN_TOKEN") else {
+                throw ValidationError("--gateway-admin \(value) needs --gateway-admin-token-file or CAPSTAN_GATEWAY_ADMIN_TOKEN")
+            }
+            return GatewayAdminClient(endpoint: .loopback(host: host, port: port, token: token))
+        case let value?:
+            throw ValidationError("--gateway-admin \"\(value)\" is not unix:PATH, http://HOST:PORT or none")
+        }
     }
 }
 
@@ -119,6 +154,9 @@ extension PlanPipeline {
                 print("error: cannot read the build context of project \(project): \(reason)")
             case .engine(let message):
                 print("error: Docker engine: \(message)")
+            case .gateway(let message):
+                print("error: gateway admin API: \(message)")
+                print("hint: start the controller or `capstan gateway`, or pass --gateway-admin none to plan containers only")
             }
             throw ExitCode(1)
         }

@@ -60,6 +60,7 @@ final class Progress: Sendable {
         case .start: return "starting"
         case .delete: return "deleting"
         case .noop: return "checking"
+        case .routes: return "writing routes"
         }
     }
 

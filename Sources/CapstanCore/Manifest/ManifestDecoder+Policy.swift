@@ -35,7 +35,7 @@ extension ManifestDecoder {
 
     func decodeRule(_ node: YAMLNode, path: String) -> PolicyRule? {
         guard let r = FieldReader(node, path: path, sink: sink) else { return nil }
-        r.rejectUnknown(["server", "tools", "effect"])
+        r.rejectUnknown(["server", "tools", "prompts", "resources", "effect"])
         var server = r.string("server", required: true)
         if let s = server, s.value != "*" {
             if NameRule.dnsLabel.check(s, what: "\(path).server", sink: sink) {
@@ -44,13 +44,12 @@ extension ManifestDecoder {
                 server = nil
             }
         }
-        let tools = r.list("tools", required: true) { node, itemPath -> Located<String>? in
-            guard let t = FieldReader.string(node, path: itemPath, sink: sink),
-                  NameRule.toolGlob.check(t, what: itemPath, sink: sink) else { return nil }
-            return t
-        }
-        if let tools, tools.value.isEmpty, r.child("tools")?.sequenceCount == 0 {
-            sink.error(tools.mark, "\(path).tools is empty", hint: "write [\"*\"] for every tool of the server")
+        let tools = patterns(r, "tools", path: path, rule: .toolGlob)
+        let prompts = patterns(r, "prompts", path: path, rule: .toolGlob)
+        let resources = patterns(r, "resources", path: path, rule: .resourcePattern)
+        if r.child("tools") == nil && r.child("prompts") == nil && r.child("resources") == nil {
+            sink.error(node.mark, "\(path) needs tools, prompts or resources to say what it covers",
+                       hint: "write tools: [\"*\"] for every tool of the server")
         }
         var effect: Effect?
         if let e = r.string("effect", required: true) {
@@ -60,7 +59,22 @@ extension ManifestDecoder {
                            hint: nearest(to: e.value, in: ["allow", "deny"]).map { "did you mean \"\($0)\"?" })
             }
         }
-        guard let server, let tools, let effect else { return nil }
-        return PolicyRule(server: server, tools: tools.value, effect: effect)
+        guard let server, let tools, let prompts, let resources, let effect else { return nil }
+        return PolicyRule(server: server, tools: tools, prompts: prompts, resources: resources, effect: effect)
+    }
+
+    /// An optional list of patterns; nil when the list is present but invalid.
+    private func patterns(_ r: FieldReader, _ key: String, path: String, rule: NameRule) -> [Located<String>]? {
+        guard r.child(key) != nil else { return [] }
+        guard let list = r.list(key, item: { node, itemPath -> Located<String>? in
+            guard let p = FieldReader.string(node, path: itemPath, sink: sink),
+                  rule.check(p, what: itemPath, sink: sink) else { return nil }
+            return p
+        }) else { return nil }
+        if list.value.isEmpty, r.child(key)?.sequenceCount == 0 {
+            sink.error(list.mark, "\(path).\(key) is empty", hint: "write [\"*\"] for all of them, or remove the field")
+            return nil
+        }
+        return list.value
     }
 }

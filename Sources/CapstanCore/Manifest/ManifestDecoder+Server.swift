@@ -2,7 +2,7 @@
 extension ManifestDecoder {
     func decodeServer(_ spec: FieldReader, _ metadata: Metadata?) -> Server? {
         spec.rejectUnknown(["project", "image", "transport", "port", "path", "command", "env", "secrets",
-                            "resources", "network", "tools", "hardening"])
+                            "resources", "network", "tools", "hardening", "timeout"])
         var source: ServerSource?
         let project = spec.string("project")
         let image = spec.string("image")
@@ -70,8 +70,10 @@ extension ManifestDecoder {
         }
 
         let resources = spec.value("resources").flatMap(decodeResources) ?? Resources()
-        var network = "none"
-        if let n = spec.string("network"), NameRule.dockerName.check(n, what: "spec.network", sink: sink) {
+        // An http server is reached by the gateway on 127.0.0.1, so it shares the host's loopback.
+        var network = transport == .http ? "host" : "none"
+        let networkField = spec.string("network")
+        if let n = networkField, NameRule.dockerName.check(n, what: "spec.network", sink: sink) {
             network = n.value
         }
         let tools = spec.list("tools") { node, path -> Located<String>? in
@@ -92,12 +94,27 @@ extension ManifestDecoder {
             }
         }
         let hardening = spec.value("hardening").flatMap(decodeHardening) ?? Hardening()
+        var timeoutMilliseconds = CallTimeout.defaultMilliseconds
+        if let t = spec.string("timeout") {
+            if let ms = CallTimeout.milliseconds(t.value) {
+                timeoutMilliseconds = ms
+            } else {
+                sink.error(t.mark, "spec.timeout \"\(t.value)\" is not a duration between 100ms and 1h",
+                           hint: "write a number with ms, s or m, for example 30s")
+            }
+        }
+        if transport == .http, network != "host", let n = networkField {
+            sink.error(n.mark,
+                       "a Server with transport: http must use network: host, so the gateway reaches it on 127.0.0.1",
+                       hint: "add network: host and make the server listen on 127.0.0.1")
+        }
 
         guard let metadata, let source else { return nil }
         return Server(metadata: metadata, source: source, transport: transport, port: port?.value,
                       path: transport == .http ? (path?.value ?? "/mcp") : nil,
                       command: command?.value.map(\.value) ?? [], env: env, secrets: secrets,
-                      resources: resources, network: network, tools: tools?.value, hardening: hardening)
+                      resources: resources, network: network, tools: tools?.value, hardening: hardening,
+                      timeoutMilliseconds: timeoutMilliseconds)
     }
 
     func decodeSecret(_ node: YAMLNode, path: String) -> SecretRef? {

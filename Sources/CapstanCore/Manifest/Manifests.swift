@@ -84,6 +84,8 @@ public struct Server: Sendable {
     public var network: String
     public var tools: [Located<String>]?
     public var hardening: Hardening
+    /// How long the gateway waits for one call to this server.
+    public var timeoutMilliseconds: Int
 }
 
 public enum ClientApp: String, Sendable, CaseIterable {
@@ -110,7 +112,11 @@ public enum Effect: String, Sendable {
 public struct PolicyRule: Sendable {
     /// A Server name, or `*`.
     public var server: Located<String>
+    /// Tool, prompt and resource patterns (`*` any run, `?` one character). A rule grants or
+    /// denies only the kinds it lists: prompts and resources stay hidden unless a rule names them.
     public var tools: [Located<String>]
+    public var prompts: [Located<String>]
+    public var resources: [Located<String>]
     public var effect: Effect
 }
 

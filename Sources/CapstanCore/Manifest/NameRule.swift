@@ -6,6 +6,8 @@ enum NameRule {
     case labelKey
     case toolName
     case toolGlob
+    /// A resource URI or URI pattern with `*` and `?`.
+    case resourcePattern
     /// Docker build stage and network names.
     case dockerName
     case capability
@@ -39,6 +41,9 @@ enum NameRule {
         case .toolGlob:
             let ok = !u.isEmpty && u.count <= 128 && u.allSatisfy { isAlnum($0) || "_.-*?".utf8.contains($0) }
             return ok ? nil : "a tool pattern has 1 to 128 letters, digits, \"_\", \".\", \"-\" and the wildcards \"*\" and \"?\""
+        case .resourcePattern:
+            let ok = !u.isEmpty && u.count <= 2048 && u.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+            return ok ? nil : "a resource pattern is a URI of 1 to 2048 characters without spaces, with the wildcards \"*\" and \"?\""
         case .dockerName:
             let ok = !u.isEmpty && u.allSatisfy { isAlnum($0) || "_.-".utf8.contains($0) } && isAlnum(u.first!)
             return ok ? nil : "use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit"

@@ -158,3 +158,20 @@ enum Quantity {
     }
 }
 
+
+/// A Server's per-call timeout: `500ms`, `30s`, `2m`; between 100 ms and an hour.
+public enum CallTimeout {
+    public static let defaultMilliseconds = 60_000
+
+    public static func milliseconds(_ text: String) -> Int? {
+        let units: [(suffix: String, factor: Int)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
+        for unit in units where text.hasSuffix(unit.suffix) {
+            let digits = text.dropLast(unit.suffix.count)
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+                  digits.count <= 7, let n = Int(digits) else { return nil }
+            let ms = n * unit.factor
+            return (100...3_600_000).contains(ms) ? ms : nil
+        }
+        return nil
+    }
+}

@@ -67,6 +67,7 @@ public enum DesiredStateBuilder {
         }
         guard problems.isEmpty else { return .failure(PlanProblems(problems: problems)) }
         return .success(DesiredState(instance: instance, revision: revision,
-                                     images: images.values.sorted { $0.project < $1.project }, servers: servers))
+                                     images: images.values.sorted { $0.project < $1.project }, servers: servers,
+                                     routes: RouteBuilder.build(manifests: manifests, instance: instance)))
     }
 }

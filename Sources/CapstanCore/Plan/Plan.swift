@@ -14,9 +14,11 @@ public struct Plan: Sendable, Codable {
     public var actions: [PlannedAction]
     /// What the plan converges to, so a saved plan can be applied as it was shown.
     public var desired: DesiredState
+    /// Route changes against the gateway; nil when no gateway was reachable to plan against.
+    public var routes: RoutePlan?
 
     public var changes: [PlannedAction] { actions.filter { $0.kind != .noop } }
-    public var hasChanges: Bool { actions.contains { $0.kind != .noop } }
+    public var hasChanges: Bool { actions.contains { $0.kind != .noop } || !(routes?.changes.isEmpty ?? true) }
 
     public func count(_ kind: ActionKind) -> Int { actions.filter { $0.kind == kind }.count }
 }
@@ -40,6 +42,8 @@ public struct PlanSource: Sendable, Codable, Equatable {
 
 public enum ActionKind: String, Sendable, Codable, CaseIterable {
     case build, create, replace, start, delete, noop
+    /// The gateway's route table replaced: an apply step from `Plan.routes`, never a planned action.
+    case routes
 }
 
 public struct PlannedAction: Sendable, Codable, Equatable {

@@ -46,8 +46,11 @@ public enum Planner {
                                              kind: .delete, reason: "no longer in the repository", before: summary(c)))
             }
         }
+        let routes = observed.routes.map {
+            RoutePlan(observedGeneration: $0.generation, changes: RouteDiff.changes(desired: desired.routes, observed: $0.table))
+        }
         return Plan(instance: desired.instance, revision: desired.revision, observedFingerprint: observed.fingerprint,
-                    actions: actions, desired: desired)
+                    actions: actions, desired: desired, routes: routes)
     }
 
     private static func serverAction(_ server: DesiredServer, primary: ObservedContainer?,

@@ -5,12 +5,16 @@ public struct DesiredState: Sendable, Codable {
     public var revision: String
     public var images: [DesiredImage]
     public var servers: [DesiredServer]
+    /// The gateway's routes these manifests ask for.
+    public var routes: RouteTable
 
-    public init(instance: String, revision: String, images: [DesiredImage], servers: [DesiredServer]) {
+    public init(instance: String, revision: String, images: [DesiredImage], servers: [DesiredServer],
+                routes: RouteTable = RouteTable()) {
         self.instance = instance
         self.revision = revision
         self.images = images
         self.servers = servers
+        self.routes = routes
     }
 }
 
@@ -76,16 +80,20 @@ public struct ObservedState: Sendable, Codable, Equatable {
     public var containers: [ObservedContainer]
     /// Image tag → image ID, for the images Capstan built.
     public var imagesByTag: [String: String]
+    /// The gateway's route table; nil when no gateway is reachable (routes are then not planned).
+    public var routes: VersionedRouteTable?
 
-    public init(containers: [ObservedContainer], imagesByTag: [String: String]) {
+    public init(containers: [ObservedContainer], imagesByTag: [String: String], routes: VersionedRouteTable? = nil) {
         self.containers = containers
         self.imagesByTag = imagesByTag
+        self.routes = routes
     }
 
     /// A digest of everything a plan was computed from; a saved plan applies only while it holds.
     public var fingerprint: String {
         let lines = containers.sorted { $0.id < $1.id }.map { "\($0.id) \($0.name) \($0.state.rawValue) \($0.specHash ?? "-")" }
             + imagesByTag.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            + (routes.map { ["routes \($0.generation)"] } ?? [])
         return "sha256:" + sha256Hex(Array(lines.joined(separator: "\n").utf8))
     }
 }

@@ -201,7 +201,7 @@ public actor Controller: ControllerAPI {
         var report = ApplyReport(results: [])
         if plan.hasChanges {
             let applier = Applier(engine: engine, secrets: secrets, concurrency: config.concurrency, recorder: recorder,
-                                  runID: runID, onEvent: { [metrics] event in
+                                  routes: pipeline.routes, runID: runID, onEvent: { [metrics] event in
                                       if case .finished(let r) = event, r.kind == .build, r.outcome == .succeeded {
                                           metrics.observe("capstan_build_duration_seconds", [:], r.durationSeconds)
                                       }
@@ -298,6 +298,8 @@ public actor Controller: ControllerAPI {
             return ("failed", ["project \(project): \(reason)"])
         case .engine(let message)?:
             return ("engine_error", [message])
+        case .gateway(let message)?:
+            return ("gateway_error", [message])
         case nil:
             return ("failed", [String(describing: error)])
         }

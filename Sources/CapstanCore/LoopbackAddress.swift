@@ -2,8 +2,8 @@ import Foundation
 
 /// Decides whether a bind host keeps the API on this machine. Only literal loopback addresses
 /// and `localhost` count: any other name could resolve anywhere.
-enum LoopbackAddress {
-    static func isLoopback(_ host: String) -> Bool {
+public enum LoopbackAddress {
+    public static func isLoopback(_ host: String) -> Bool {
         var host = host.lowercased()
         if host == "localhost" || host == "localhost." { return true }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -55,6 +55,3 @@ enum LoopbackAddress {
     }
 }
 
-private extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-}

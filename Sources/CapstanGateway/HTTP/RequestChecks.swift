@@ -1,0 +1,56 @@
+import Hummingbird
+import HTTPTypes
+
+/// Checks on a request's headers, each a pure function of header values.
+enum RequestChecks {
+    /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive.
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// DNS rebinding defence: a browser page from elsewhere sends its own `Origin`. Requests
+    /// without one (every non-browser client) pass; loopback origins and configured ones pass.
+    static func originAllowed(_ origin: String?, allowed: [String]) -> Bool {
+        guard let origin, origin != "null" else { return origin == nil }
+        if allowed.contains(origin) { return true }
+        guard let schemeEnd = origin.range(of: "://") else { return false }
+        let scheme = origin[..<schemeEnd.lowerBound]
+        guard scheme == "http" || scheme == "https" else { return false }
+        var host = origin[schemeEnd.upperBound...]
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            host = host[host.index(after: host.startIndex)..<close]
+            return host == "::1"
+        }
+        if let colon = host.firstIndex(of: ":") { host = host[..<colon] }
+        return host == "localhost" || host == "127.0.0.1"
+    }
+
+    /// Whether an `Accept` header admits a media type (`*/*` and `type/*` count).
+    static func accepts(_ header: String?, _ mediaType: String) -> Bool {
+        guard let header else { return false }
+        let major = mediaType.split(separator: "/").first.map(String.init) ?? mediaType
+        for part in header.split(separator: ",") {
+            let type = part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            if type == mediaType || type == "*/*" || type == "\(major)/*" { return true }
+        }
+        return false
+    }
+
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        return contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+    }
+}
+
+extension HTTPField.Name {
+    static let mcpSessionID = HTTPField.Name("Mcp-Session-Id")!
+    static let mcpProtocolVersion = HTTPField.Name("MCP-Protocol-Version")!
+    static let mcpMethod = HTTPField.Name("Mcp-Method")!
+    static let mcpName = HTTPField.Name("Mcp-Name")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
