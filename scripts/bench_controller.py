@@ -63,7 +63,7 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([CAPSTAN, "controller", "--repo", f"file://{bare}", "--branch", "main",
-                             "--state-dir", work / "state", "--listen", f"127.0.0.1:{port}", "--poll-interval", "30s",
+                             "--state-dir", work / "state", "--listen", f"127.0.0.1:{port}", "--gateway-listen", "127.0.0.1:0", "--poll-interval", "30s",
                              "--webhook-secret-file", work / "secret"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 180

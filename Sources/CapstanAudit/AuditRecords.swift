@@ -42,7 +42,7 @@ public struct AuditAction: Sendable, Equatable {
         case succeeded, failed, skipped
     }
 
-    /// Error texts longer than this many UTF-8 bytes are truncated (see `ErrorText`).
+    /// Error texts longer than this many UTF-8 bytes are truncated (see `CappedText`).
     public static let maxErrorBytes = 8 * 1024
 
     public let runID: String
@@ -64,16 +64,16 @@ public struct AuditAction: Sendable, Equatable {
         self.beforeHash = beforeHash
         self.afterHash = afterHash
         self.outcome = outcome
-        self.error = error.map { ErrorText.capped($0, limit: Self.maxErrorBytes) }
+        self.error = error.map { CappedText.cap($0, bytes: Self.maxErrorBytes) }
         self.durationMs = durationMs
     }
 }
 
-/// Error texts longer than a record's limit are truncated, not refused: refusing would lose the
-/// record of exactly the failures that matter. The kept text ends with the marker
-/// `… [truncated, N bytes in all]`, and the whole stays within the limit.
-enum ErrorText {
-    static func capped(_ text: String, limit: Int) -> String {
+/// Texts longer than a record's limit are truncated, not refused: refusing would lose the record
+/// of exactly the failures (or the abuse) that matter. The kept text ends with the marker
+/// `… [truncated, N bytes in all]`, and the whole stays within `limit` UTF-8 bytes.
+enum CappedText {
+    static func cap(_ text: String, bytes limit: Int) -> String {
         let total = text.utf8.count
         guard total > limit else { return text }
         let marker = "… [truncated, \(total) bytes in all]"

@@ -10,7 +10,7 @@ import GRDB
 /// elsewhere.
 ///
 /// Callers must pass no secret value: records hold hashes and texts meant for people, and the
-/// store keeps them verbatim (error texts capped at `AuditAction.maxErrorBytes`).
+/// store keeps them verbatim, long texts capped (see `CappedText`).
 ///
 /// A `DatabasePool` rather than a `DatabaseQueue`: the controller appends (every gateway tool call,
 /// every action) while `audit log` and `verify()` scan, and in WAL mode the pool's readers work
@@ -200,9 +200,10 @@ public final class AuditStore: Sendable {
             columns["prev_hash"] = prev.databaseValue
             columns["hash"] = hash.databaseValue
             let names = columns.keys.sorted()
-            try db.execute(
-                sql: "INSERT INTO entries (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                arguments: StatementArguments(names.map { columns[$0]! }))
+            // Cached: one kind's rows have the same columns, so a batch compiles its INSERT once.
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO entries (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))")
+            try insert.execute(arguments: StatementArguments(names.map { columns[$0]! }))
             stored.append(AuditEntry(seq: seq, recordedAt: Date(milliseconds: recordedAt), record: record, prevHash: prev, hash: hash))
             prev = hash
         }

@@ -3,8 +3,8 @@ import Foundation
 /// One MCP `tools/call` that went through the gateway, allowed or not, written when it has ended.
 ///
 /// The arguments are kept only as a hash: they are the client's data and may hold anything.
-/// Callers must pass no secret in the other fields either; the error text is meant for people
-/// and capped (see `maxErrorBytes`).
+/// Callers must pass no secret in the other fields either; the error text is meant for people.
+/// Texts are capped (see `maxErrorBytes`, `maxNameBytes`).
 public struct AuditToolCall: Sendable, Equatable {
     public enum Decision: String, Sendable, CaseIterable {
         case allowed, denied
@@ -27,8 +27,13 @@ public struct AuditToolCall: Sendable, Equatable {
 
     /// Smaller than `AuditAction.maxErrorBytes`: a failing backend can produce an error for
     /// every one of thousands of calls a second, and the row is there to say which failure it
-    /// was, not to keep the server's whole text. Truncated as `ErrorText` describes.
+    /// was, not to keep the server's whole text. Truncated as `CappedText` describes.
     public static let maxErrorBytes = 1024
+
+    /// Client, server, tool and protocol version are capped too. Valid MCP names are far
+    /// shorter (128 characters), but a denied call's names are whatever the client sent, and
+    /// every denied call is written.
+    public static let maxNameBytes = 256
 
     /// Stored with millisecond precision; the initializer rounds, so a value reads back equal.
     public let startedAt: Date
@@ -52,14 +57,14 @@ public struct AuditToolCall: Sendable, Equatable {
                 outcome: Outcome, durationMs: Int64, argumentsSHA256: String, protocolVersion: String?,
                 error: String?) {
         self.startedAt = Date(milliseconds: startedAt.milliseconds)
-        self.client = client
-        self.server = server
-        self.tool = tool
+        self.client = CappedText.cap(client, bytes: Self.maxNameBytes)
+        self.server = CappedText.cap(server, bytes: Self.maxNameBytes)
+        self.tool = CappedText.cap(tool, bytes: Self.maxNameBytes)
         self.decision = decision
         self.outcome = outcome
         self.durationMs = durationMs
         self.argumentsSHA256 = argumentsSHA256
-        self.protocolVersion = protocolVersion
-        self.error = error.map { ErrorText.capped($0, limit: Self.maxErrorBytes) }
+        self.protocolVersion = protocolVersion.map { CappedText.cap($0, bytes: Self.maxNameBytes) }
+        self.error = error.map { CappedText.cap($0, bytes: Self.maxErrorBytes) }
     }
 }

@@ -32,36 +32,43 @@ enum ChainHash {
         var sha = SHA256()
         sha.update(data: Array(prev.utf8))
         sha.update(data: encoding(columns))
-        return sha.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in sha.finalize() {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func encoding(_ columns: [String: DatabaseValue]) -> [UInt8] {
-        let names = columns.keys
-            .filter { !chainColumns.contains($0) }
-            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        // Each name's bytes once, not once per comparison: this runs for every row written and
+        // every row verified.
+        let named = columns
+            .compactMap { name, value in chainColumns.contains(name) ? nil : (Array(name.utf8), value) }
+            .sorted { $0.0.lexicographicallyPrecedes($1.0) }
         var out: [UInt8] = []
-        for name in names {
-            let value = columns[name]!
+        out.reserveCapacity(512)
+        for (name, value) in named {
             switch value.storage {
             case .null:
                 continue
             case .int64(let i):
-                appendBytes(Array(name.utf8), to: &out)
+                appendBytes(name, to: &out)
                 out.append(0x01)
                 appendBigEndian(UInt64(bitPattern: i), to: &out)
             case .string(let s):
-                appendBytes(Array(name.utf8), to: &out)
+                appendBytes(name, to: &out)
                 out.append(0x02)
                 appendBytes(Array(s.utf8), to: &out)
             case .blob(let data):
-                appendBytes(Array(name.utf8), to: &out)
+                appendBytes(name, to: &out)
                 out.append(0x03)
                 appendBytes(Array(data), to: &out)
             case .double(let d):
-                appendBytes(Array(name.utf8), to: &out)
+                appendBytes(name, to: &out)
                 out.append(0x04)
                 appendBigEndian(d.bitPattern, to: &out)
             }

@@ -213,6 +213,12 @@ final class MCPLoadClient: @unchecked Sendable {
     }
     private static let success = Array(#""isError":false"#.utf8)
 
+    /// Uses another client's session, as a second connection of the same client.
+    func adopt(sessionOf other: MCPLoadClient) {
+        session = other.session
+        prefix = Self.headerPrefix(target, session: session, accept: "application/json, text/event-stream", method: "POST")
+    }
+
     /// Opens the session's GET event stream on this connection and returns once the server
     /// answered its head (the connection then belongs to the stream).
     func listen() throws {

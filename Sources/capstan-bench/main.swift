@@ -2,6 +2,7 @@
 //   capstan-bench validate [--manifests N] [--runs R] [--keep DIR]
 //   capstan-bench plan     [--servers N] [--runs R]
 //   capstan-bench engine   [--servers N] [--concurrency C]      (needs DOCKER_HOST and a release capstan)
+//   capstan-bench gateway  [--seconds N] [--clients 16] [--servers 1] [--calls N] [--proxy PATH] [--capstan PATH] [--listeners 100]
 import Foundation
 
 struct BenchError: Error, CustomStringConvertible {
@@ -35,8 +36,10 @@ do {
         planBenchmark(servers: option("--servers", args, default: 1_000), runs: option("--runs", args, default: 21))
     case "engine":
         try await engineBenchmark(servers: option("--servers", args, default: 50), concurrency: option("--concurrency", args, default: 4))
+    case "gateway":
+        try await gatewayBenchmark(args)
     default:
-        throw BenchError("unknown benchmark \(args[0]); one of: validate, plan, engine")
+        throw BenchError("unknown benchmark \(args[0]); one of: validate, plan, engine, gateway")
     }
 } catch {
     FileHandle.standardError.write(Data("capstan-bench: \(error)\n".utf8))

@@ -37,8 +37,9 @@ struct AuditCommand: AsyncParsableCommand {
 
         @OptionGroup var state: StateOptions
 
-        @Option(help: "Only entries at or after this time: a duration back from now (30s, 15m, 2h, 7d) or ISO 8601 (2026-11-27, 2026-11-27T10:00:00Z).")
-        var since: String?
+        @Option(help: "Only entries at or after this time: a duration back from now (30s, 15m, 2h, 7d) or ISO 8601 (2026-11-27, 2026-11-27T10:00:00Z).",
+                transform: AuditSince.parse)
+        var since: Date?
 
         @Option(help: "Only the actions on this address (e.g. server.weather).")
         var address: String?
@@ -47,10 +48,9 @@ struct AuditCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let sinceDate = try since.map { try AuditSince.parse($0, now: Date()) }
             // The gateway's calls have a command of their own; among millions of them the runs
             // and actions would be lost.
-            let entries = try await state.store().entries(since: sinceDate, address: address, kinds: [.run, .action])
+            let entries = try await state.store().entries(since: since, address: address, kinds: [.run, .action])
             switch output {
             case .text:
                 for entry in entries { print(AuditFormat.line(entry)) }
@@ -88,8 +88,9 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Only allowed or only denied calls.")
         var decision: AuditToolCall.Decision?
 
-        @Option(help: "Only calls started at or after this: a duration back from now (30s, 15m, 2h, 7d) or ISO 8601 (2026-11-27, 2026-11-27T10:00:00Z).")
-        var since: String?
+        @Option(help: "Only calls started at or after this: a duration back from now (30s, 15m, 2h, 7d) or ISO 8601 (2026-11-27, 2026-11-27T10:00:00Z).",
+                transform: AuditSince.parse)
+        var since: Date?
 
         @Option(help: "Only the newest N calls.")
         var limit: Int?
@@ -102,9 +103,8 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let sinceDate = try since.map { try AuditSince.parse($0, now: Date()) }
             let entries = try await state.store().calls(client: client, server: server, tool: tool, decision: decision,
-                                                        since: sinceDate, limit: limit)
+                                                        since: since, limit: limit)
             switch output {
             case .text:
                 if entries.isEmpty {
@@ -140,12 +140,12 @@ struct AuditCommand: AsyncParsableCommand {
 
 extension AuditToolCall.Decision: ExpressibleByArgument {}
 
-/// `--since`: a duration back from `now`, or a time.
+/// `--since`: a duration back from now, or a time.
 enum AuditSince {
-    static func parse(_ text: String, now: Date) throws -> Date {
+    static func parse(_ text: String) throws -> Date {
         let units: [(suffix: String, seconds: Double)] = [("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for unit in units where text.hasSuffix(unit.suffix) {
-            if let n = Double(text.dropLast()), n >= 0, n.isFinite { return now.addingTimeInterval(-n * unit.seconds) }
+            if let n = Double(text.dropLast()), n >= 0, n.isFinite { return Date().addingTimeInterval(-n * unit.seconds) }
         }
         let full = ISO8601DateFormatter()
         if let d = full.date(from: text) { return d }
@@ -154,7 +154,7 @@ enum AuditSince {
         let day = ISO8601DateFormatter()
         day.formatOptions = [.withFullDate]
         if let d = day.date(from: text) { return d }
-        throw ValidationError("--since \"\(text)\" is neither a duration such as 15m, 2h or 7d nor an ISO 8601 time such as 2026-11-27 or 2026-11-27T10:00:00Z")
+        throw ValidationError("\"\(text)\" is neither a duration such as 15m, 2h or 7d nor an ISO 8601 time such as 2026-11-27 or 2026-11-27T10:00:00Z")
     }
 }
 

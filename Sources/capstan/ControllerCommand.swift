@@ -106,8 +106,12 @@ struct ControllerCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(GatewayRuntime.describe(error))
             }
-            gatewayServices.append(server.makeMCPApplication())
+            gatewayServices.append(server.makeMCPApplication { bound in
+                announce("capstan controller: MCP gateway on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/mcp")
+            })
             if let admin = server.makeAdminApplication() { gatewayServices.append(admin) }
+            // Last, because a ServiceGroup shuts services down in reverse order: streams end first.
+            gatewayServices.append(GatewayStreamsService(gateway: gateway))
             pipeline.routes = gateway
             embedded = (gateway, writer)
         } else if noGateway && engine.gatewayAdmin == nil {
@@ -144,8 +148,7 @@ struct ControllerCommand: AsyncParsableCommand {
             services: [ControllerService(controller: controller), server.makeApplication()] + gatewayServices,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: .init(label: "capstan.controller"))
-        print("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)"
-              + (embedded == nil ? "" : ", MCP gateway on http://\(gatewayListen)/mcp"))
+        announce("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)")
         try await group.run()
         if let embedded {
             await embedded.gateway.shutdown()

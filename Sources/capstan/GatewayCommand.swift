@@ -74,10 +74,13 @@ struct GatewayCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(GatewayRuntime.describe(error))
         }
+        // Pipes and files get each line as it is printed, so a supervisor sees the endpoint.
         var services: [any Service] = [server.makeMCPApplication { bound in
-            print("capstan gateway: MCP endpoint on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/mcp")
+            announce("capstan gateway: MCP endpoint on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/mcp")
         }]
         if let adminApp = server.makeAdminApplication() { services.append(adminApp) }
+        // Last, because a ServiceGroup shuts services down in reverse order: streams end first.
+        services.append(GatewayStreamsService(gateway: gateway))
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: .init(label: "capstan.gateway"))
         try await group.run()
         await gateway.shutdown()

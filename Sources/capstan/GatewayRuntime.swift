@@ -4,6 +4,7 @@ import CapstanDocker
 import CapstanGateway
 import CapstanReconciler
 import Foundation
+import ServiceLifecycle
 
 /// Builds the gateway the way both `capstan gateway` and the controller run it: routes kept in
 /// the state directory (so a restart serves at once), calls audited into the state directory's
@@ -50,4 +51,21 @@ extension GatewayRuntime {
             "the gateway admin token is shorter than 16 characters"
         }
     }
+}
+
+/// Ends the gateway's event streams when graceful shutdown begins: the HTTP server waits for
+/// open responses, and a client's GET stream would otherwise keep it waiting indefinitely.
+struct GatewayStreamsService: Service {
+    let gateway: Gateway
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        gateway.endStreams()
+    }
+}
+
+/// Long-running commands say when something happens (a listener bound); a pipe or a log file
+/// must get the line then, not when stdout's buffer fills or the process exits.
+func announce(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -120,7 +120,8 @@ struct CallQueryTests {
 
         #expect(sincePlan.contains("USING INDEX entries_by_kind_start (kind=? AND started_at>?)"), "plan: \(sincePlan)")
         #expect(countPlan.contains("USING COVERING INDEX entries_by_kind_server (kind=? AND server=?)"), "plan: \(countPlan)")
-        #expect(logPlan.contains("USING INDEX entries_by_kind (kind=?)"), "plan: \(logPlan)")
+        // Runs and actions are few among the calls: a sort of them is cheap, a scan is not.
+        #expect(logPlan.hasPrefix("SEARCH entries USING INDEX entries_by_kind"), "plan: \(logPlan)")
     }
 
     private func queryPlan(_ store: AuditStore, _ sql: String, _ arguments: StatementArguments) async throws -> String {

@@ -38,6 +38,30 @@ struct CallWriterTests {
         #expect(writer.health == AuditCallWriter.Health(pending: 0, waiting: 0, written: total, lastError: nil))
     }
 
+    /// Far more callers than room: most of them wait, and each one's flush still covers its call.
+    @Test func thousandsOfCallersAtOnceEachFindTheirCallAfterFlush() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let store = try AuditStore(path: dir.storePath)
+        let writer = AuditCallWriter(store: store, capacity: 64, batchSize: 16)
+        let callers = 2_000
+
+        let missing = try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<callers {
+                group.addTask {
+                    await writer.record(Sample.call(client: "caller-\(n)", n: n))
+                    await writer.flush()
+                    return try await store.callCount(client: "caller-\(n)") == 1 ? 0 : 1
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+
+        #expect(missing == 0)
+        #expect(try await store.callCount() == callers)
+        #expect(try await store.verify() == .intact(rows: callers))
+    }
+
     @Test func flushWaitsForEverythingRecordedBeforeIt() async throws {
         let dir = try TempDir()
         defer { dir.remove() }
@@ -97,7 +121,8 @@ struct CallWriterTests {
                 return
             }
             #expect(code == 13)  // SQLITE_FULL
-            #expect(health.pending <= total && health.pending == total - health.written)
+            // Nothing commits while the disk is full: the queue stays at capacity, the rest wait.
+            #expect(health.pending == writer.capacity + health.waiting)
             #expect(try await store.callCount() == health.written)
             #expect(delays.withLock { $0.count } >= 1)
 

@@ -68,6 +68,24 @@ struct ToolCallRecordTests {
         #expect(error.hasSuffix("… [truncated, 5000 bytes in all]"))
     }
 
+    /// A denied call's tool name is whatever the client sent; the row keeps a bounded part.
+    @Test func oversizedNamesAreTruncated() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let store = try AuditStore(path: dir.storePath)
+
+        try await store.append(.call(Sample.call(server: "", tool: String(repeating: "t", count: 100_000),
+                                                 decision: .denied, outcome: .denied)))
+
+        guard case .call(let call) = try await store.entries()[0].record else {
+            Issue.record("no call read back")
+            return
+        }
+        #expect(call.tool.utf8.count <= AuditToolCall.maxNameBytes)
+        #expect(call.tool.hasPrefix("tttt") && call.tool.hasSuffix("… [truncated, 100000 bytes in all]"))
+        #expect(call.client == "alice")
+    }
+
     @Test func chainOfRunsActionsAndCallsVerifies() async throws {
         let dir = try TempDir()
         defer { dir.remove() }

@@ -87,11 +87,12 @@ import Testing
         #expect(try LoopbackEndpoint("http://localhost:8080").path == "/")
         #expect(throws: LoopbackEndpoint.Invalid.notLoopback("10.0.0.8")) { try LoopbackEndpoint("http://10.0.0.8:8000/mcp") }
         #expect(throws: LoopbackEndpoint.Invalid.notHTTP) { try LoopbackEndpoint("https://127.0.0.1/mcp") }
+        #expect(throws: LoopbackEndpoint.Invalid.userInfo) { try LoopbackEndpoint("http://me:secret@127.0.0.1:8000/mcp") }
     }
 
     @Test func aURLOffTheMachineFailsEveryCall() async {
         let backend = HTTPBackend(server: "far", url: "http://192.0.2.1:8000/mcp")
-        await #expect(throws: BackendError.unavailable(server: "far", reason: "http://192.0.2.1:8000/mcp is not an http:// URL on a loopback address")) {
+        await #expect(throws: BackendError.unavailable(server: "far", reason: "its URL is not http://<loopback address>:<port>/<path>")) {
             try await backend.serverCapabilities()
         }
     }

@@ -4,7 +4,6 @@ test repository, MCP clients (the mcp 1.30 SDK in-process, raw JSON-RPC over htt
 import asyncio
 import hashlib
 import json
-import os
 import pathlib
 import secrets
 import signal
@@ -174,24 +173,31 @@ class GatewayProcess:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def stop(self):
+    def stop(self, grace: float = 5):
+        """SIGINT, then SIGKILL after `grace` seconds (see test_gateway_stops_promptly_...)."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         if self.proc:
             self.log.close()
 
+    def admin(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.HTTPTransport(uds=str(self.admin_socket)), base_url="http://gateway", timeout=10)
+
     def routes(self) -> tuple[dict, str]:
         """GET /admin/routes over the unix socket: (body, ETag)."""
-        transport = httpx.HTTPTransport(uds=str(self.admin_socket))
-        with httpx.Client(transport=transport, base_url="http://gateway") as c:
+        with self.admin() as c:
             r = c.get("/admin/routes")
             assert r.status_code == 200, r.text
             return r.json(), r.headers.get("etag", "")
+
+    def put_routes(self, table: dict, if_match: str) -> httpx.Response:
+        with self.admin() as c:
+            return c.put("/admin/routes", json=table, headers={"If-Match": if_match})
 
 
 # --- the mcp 1.30 SDK ----------------------------------------------------------------------

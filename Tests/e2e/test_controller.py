@@ -49,7 +49,7 @@ class Controller:
         token_file.write_text(ADMIN_TOKEN + "\n")
         self.args = [ws.capstan_bin, "controller", "--repo", remote_url, "--branch", "main",
                      "--state-dir", str(ws.state), "--secrets-dir", str(ws.secrets),
-                     "--listen", f"127.0.0.1:{self.port}", "--poll-interval", poll,
+                     "--listen", f"127.0.0.1:{self.port}", "--gateway-listen", "127.0.0.1:0", "--poll-interval", poll,
                      "--webhook-secret-file", str(secret_file), "--admin-token-file", str(token_file), *extra]
         self.log = open(ws.secrets.parent / "controller.log", "ab")
         self.proc = None

@@ -162,21 +162,18 @@ final class AttachSocket: Sendable {
     /// bursts coalesce into fewer system calls. A failure shuts the socket down, which the
     /// reader sees at once.
     func write(_ bytes: [UInt8]) throws(DockerError) {
-        var batch: [UInt8]
-        do {
-            let ready = state.withLock { state -> Bool? in
-                if state.shutDown || state.closed { return nil }
-                if state.writerActive {
-                    state.queued.append(contentsOf: bytes)
-                    return false
-                }
-                state.writerActive = true
-                return true
+        let mine = state.withLock { state -> Bool? in
+            if state.shutDown || state.closed { return nil }
+            if state.writerActive {
+                state.queued.append(contentsOf: bytes)
+                return false
             }
-            guard let ready else { throw DockerError.streamClosed(endpoint: endpoint) }
-            guard ready else { return }
-            batch = bytes
+            state.writerActive = true
+            return true
         }
+        guard let mine else { throw .streamClosed(endpoint: endpoint) }
+        guard mine else { return }
+        var batch = bytes
         while true {
             if let failure = sendAll(batch) {
                 state.withLock { state in

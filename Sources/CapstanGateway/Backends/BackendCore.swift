@@ -19,6 +19,12 @@ final class BackendCore: Sendable {
 
     func nextID() -> Int { ids.add(1, ordering: .relaxed).newValue }
 
+    /// `timeout` from now, bounded so the clock arithmetic cannot overflow: a year is as good
+    /// as no timeout.
+    static func deadline(after timeout: Duration) -> ContinuousClock.Instant {
+        ContinuousClock.now.advanced(by: min(timeout, .seconds(366 * 86_400)))
+    }
+
     /// Sends one request under `id` (default: a fresh one) and waits for its outcome.
     /// `transmit` gets the id and the request as the server must see it.
     func call(id: Int? = nil, method: String, params: JSONValue?, callerID: JSONValue, timeout: Duration, generation: Int,

@@ -25,7 +25,8 @@ enum BackendMessages {
                 throw .protocolViolation(server: server, reason: "the initialize result has no protocolVersion")
             }
             guard protocolVersions.contains(version) else {
-                throw .protocolViolation(server: server, reason: "the server speaks MCP \(version); the gateway speaks \(protocolVersions.reversed().joined(separator: ", "))")
+                let known = protocolVersions.reversed().joined(separator: ", ")
+                throw .protocolViolation(server: server, reason: "the server speaks MCP \(version); the gateway speaks \(known)")
             }
             return (version, object)
         case .error(_, let error):

@@ -56,7 +56,7 @@ final class CallTable: Sendable {
     func perform(id: Int, generation: Int, callerID: JSONValue, callerToken: JSONValue?, timeout: Duration,
                  onNotification: @escaping @Sendable (JSONRPCMessage) -> Void,
                  transmit: () -> CallFailure?) async -> Result<JSONRPCMessage, CallFailure> {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let deadline = BackendCore.deadline(after: timeout)
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
                 let refusal = state.withLock { state -> CallFailure? in

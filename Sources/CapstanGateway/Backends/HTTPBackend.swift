@@ -8,7 +8,11 @@ import Synchronization
 ///
 /// A server that forgot the session (HTTP 404) is initialized again and the request resent
 /// once; one that went away fails the calls in flight at once (their connections break) and is
-/// initialized again by the next call.
+/// initialized again by the next call. Restarting the server is not the backend's business:
+/// an HTTP server's container is kept running by the controller.
+///
+/// Threads: each pooled connection has a reader thread that parses responses as they arrive
+/// and resumes the waiting task directly; progress and list-change handlers run there.
 public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
     public let server: String
     public let url: String
@@ -47,7 +51,8 @@ public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
             self.endpoint = .success(endpoint)
             pool = HTTPConnectionPool(endpoint: endpoint)
         } catch {
-            endpoint = .failure(.unavailable(server: server, reason: "\(url) is not an http:// URL on a loopback address"))
+            // Not the URL itself: one with user info would put a credential into the error.
+            endpoint = .failure(.unavailable(server: server, reason: "its URL is not http://<loopback address>:<port>/<path>"))
             pool = nil
         }
     }
@@ -59,7 +64,7 @@ public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
         guard case .request(let callerID, let method, let params) = request else {
             throw .protocolViolation(server: server, reason: "only requests go through a backend")
         }
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let deadline = BackendCore.deadline(after: timeout)
         var retried = false
         while true {
             let session = try await sessions.session(for: self, until: deadline, timeout: timeout)
@@ -96,7 +101,7 @@ public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
     }
 
     public func list(_ kind: ListKind) async throws(BackendError) -> [JSONValue] {
-        let session = try await sessions.session(for: self, until: ContinuousClock.now.advanced(by: requestTimeout), timeout: requestTimeout)
+        let session = try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout)
         guard BackendMessages.offers(kind, initializeResult: session.initializeResult) else { return [] }
         let server = server, timeout = requestTimeout
         return try await core.lists.items(kind) { kind in
@@ -111,7 +116,7 @@ public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
     }
 
     public func serverCapabilities() async throws(BackendError) -> JSONObject {
-        try await sessions.session(for: self, until: ContinuousClock.now.advanced(by: requestTimeout), timeout: requestTimeout).initializeResult
+        try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout).initializeResult
     }
 
     public func onListChanged(_ handler: @escaping @Sendable (ListKind) -> Void) {
@@ -148,15 +153,18 @@ public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
         do throws(BackendError) {
             let endpoint = try endpoint.get()
             let generation = sessions.nextGeneration()
-            let deadline = ContinuousClock.now.advanced(by: initializeTimeout)
+            let deadline = BackendCore.deadline(after: initializeTimeout)
             let opening = Session(generation: generation, id: nil, protocolVersion: "", initializeResult: [:],
                                   postHead: Self.postHead(endpoint, sessionID: nil, protocolVersion: nil))
             let (_, exchange, outcome) = await post(method: "initialize", params: BackendMessages.initializeParams, callerID: .int(0),
                                              session: opening, timeout: initializeTimeout, onNotification: { _ in })
             let answer: JSONRPCMessage
             switch outcome {
-            case .success(let message): answer = message
-            case .failure(.failed(let error)): throw error
+            case .success(let message):
+                answer = message
+            case .failure(.failed(let error)):
+                exchange.abort()
+                throw error
             case .failure(.notSent), .failure(.sessionExpired):
                 throw .unavailable(server: server, reason: "the server refused initialize")
             }
@@ -181,6 +189,11 @@ public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
     }
 
     func discard(_ session: Session) {
+        listener.withLock { listener -> ListenExchange? in
+            guard listener?.generation == session.generation else { return nil }
+            defer { listener = nil }
+            return listener
+        }?.stop()
         Task { await self.endSession(session) }
     }
 

@@ -52,7 +52,9 @@ final class HTTPConnection: Sendable {
         hints.ai_flags = AI_NUMERICSERV
         var list: UnsafeMutablePointer<addrinfo>?
         let resolved = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list)
-        guard resolved == 0 else { return .failure(ConnectFailure(reason: "cannot resolve \(endpoint.host): \(String(cString: gai_strerror(resolved)))")) }
+        guard resolved == 0 else {
+            return .failure(ConnectFailure(reason: "cannot resolve \(endpoint.host): \(String(cString: gai_strerror(resolved)))"))
+        }
         defer { freeaddrinfo(list) }
         var failure = "no address for \(endpoint.host)"
         var next = list

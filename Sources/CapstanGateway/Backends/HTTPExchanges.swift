@@ -95,11 +95,10 @@ final class RequestExchange: HTTPExchange, @unchecked Sendable {
     func head(_ head: HTTPResponseParser.Head) {
         status = head.status
         if let id = head.header("mcp-session-id") { shared.withLock { $0.sessionID = id } }
-        body = MessageBody(contentType: (200..<300).contains(status) ? head.header("content-type") : nil)
-        // A refusal may still carry a JSON-RPC error for this request.
-        if !(200..<300).contains(status), head.header("content-type")?.lowercased().hasPrefix("application/json") == true {
-            body = MessageBody(contentType: "application/json")
-        }
+        let type = head.header("content-type")
+        // A refusal may still carry a JSON-RPC error for this request: its JSON is read too.
+        let readable = (200..<300).contains(status) || type?.lowercased().hasPrefix("application/json") == true
+        body = MessageBody(contentType: readable ? type : nil)
     }
 
     func body(_ bytes: UnsafeRawBufferPointer) {

@@ -58,7 +58,7 @@ struct HTTPResponseParser {
                 index += 1
                 line.append(byte)
                 if line.count > Self.maximumHeadLength { throw Malformed(reason: "response head too long") }
-                if byte == 10, line.count >= 2, line[line.count - 2] == 10 || (line.count >= 4 && line[line.count - 2] == 13 && line[line.count - 3] == 10) {
+                if byte == 10, Self.endsWithBlankLine(line) {
                     let head = try Self.parseHead(line)
                     line.removeAll(keepingCapacity: true)
                     if (100..<200).contains(head.status) { continue }
@@ -162,6 +162,13 @@ struct HTTPResponseParser {
             headers.append((line[..<colon].lowercased(), Self.trimmed(line[line.index(after: colon)...])))
         }
         return Head(status: status, headers: headers)
+    }
+
+    /// `\n\n` or `\r\n\r\n` at the end: the head is complete.
+    static func endsWithBlankLine(_ line: [UInt8]) -> Bool {
+        let n = line.count
+        if n >= 2, line[n - 2] == 10 { return true }
+        return n >= 4 && line[n - 2] == 13 && line[n - 3] == 10
     }
 
     static func trimmed(_ text: some StringProtocol) -> String {

@@ -8,6 +8,8 @@ struct LoopbackEndpoint: Sendable, Equatable {
 
     enum Invalid: Error, Equatable {
         case notHTTP
+        /// User info (`user:password@`) is refused, and never repeated in an error.
+        case userInfo
         case notLoopback(String)
         case badPort
     }
@@ -22,6 +24,7 @@ struct LoopbackEndpoint: Sendable, Equatable {
         guard url.hasPrefix("http://") else { throw .notHTTP }
         let rest = url.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.contains("@") else { throw .userInfo }
         var path = String(rest.dropFirst(authority.count).prefix { $0 != "#" })
         if path.isEmpty { path = "/" } else if path.hasPrefix("?") { path = "/" + path }
         let name: Substring

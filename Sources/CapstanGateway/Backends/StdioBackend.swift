@@ -61,7 +61,7 @@ public final class StdioBackend: MCPBackend, SessionOwner {
         guard case .request(let callerID, let method, let params) = request else {
             throw .protocolViolation(server: server, reason: "only requests go through a backend")
         }
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let deadline = BackendCore.deadline(after: timeout)
         var retried = false
         while true {
             let session = try await sessions.session(for: self, until: deadline, timeout: timeout)
@@ -96,7 +96,7 @@ public final class StdioBackend: MCPBackend, SessionOwner {
     }
 
     public func list(_ kind: ListKind) async throws(BackendError) -> [JSONValue] {
-        let session = try await sessions.session(for: self, until: ContinuousClock.now.advanced(by: requestTimeout), timeout: requestTimeout)
+        let session = try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout)
         guard BackendMessages.offers(kind, initializeResult: session.initializeResult) else { return [] }
         let server = server, timeout = requestTimeout
         return try await core.lists.items(kind) { kind in
@@ -111,7 +111,7 @@ public final class StdioBackend: MCPBackend, SessionOwner {
     }
 
     public func serverCapabilities() async throws(BackendError) -> JSONObject {
-        try await sessions.session(for: self, until: ContinuousClock.now.advanced(by: requestTimeout), timeout: requestTimeout).initializeResult
+        try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout).initializeResult
     }
 
     public func onListChanged(_ handler: @escaping @Sendable (ListKind) -> Void) {

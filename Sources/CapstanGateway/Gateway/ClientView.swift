@@ -44,6 +44,18 @@ enum ClientView {
         return out
     }
 
+    /// A list result without the tool fields that revisions before 2025-06-18 do not have.
+    static func withoutStructure(_ result: JSONValue, key: String) -> JSONValue {
+        guard case .object(var object) = result, let items = object[key]?.arrayValue else { return result }
+        object[key] = .array(items.map { item in
+            guard case .object(var tool) = item else { return item }
+            tool["title"] = nil
+            tool["outputSchema"] = nil
+            return .object(tool)
+        })
+        return .object(object)
+    }
+
     /// A page of `items` from `cursor`; the cursor is opaque to clients (an offset, base64).
     static func page(_ items: [JSONValue], cursor: String?) -> (items: ArraySlice<JSONValue>, next: String?)? {
         var start = 0

@@ -27,7 +27,8 @@ extension Gateway {
             case "ping":
                 return .response(id: id, result: .object([:]))
             case "tools/list":
-                return .response(id: id, result: try await list(.tools, client: client, params: params))
+                let result = try await list(.tools, client: client, params: params)
+                return .response(id: id, result: context.revision.hasStructuredTools ? result : ClientView.withoutStructure(result, key: "tools"))
             case "prompts/list":
                 return .response(id: id, result: try await list(.prompts, client: client, params: params))
             case "resources/list":
@@ -35,7 +36,10 @@ extension Gateway {
             case "resources/templates/list":
                 return .response(id: id, result: try await list(.resourceTemplates, client: client, params: params))
             case "tools/call":
-                return await callTool(id: id, params: params, client: client, context: context, emit: emit)
+                let answer = await callTool(id: id, params: params, client: client, context: context, emit: emit)
+                guard !context.revision.hasStructuredTools, case .response(let answerID, .object(var result)) = answer else { return answer }
+                result["structuredContent"] = nil
+                return .response(id: answerID, result: .object(result))
             case "prompts/get":
                 return try await forwardNamed(id: id, method: method, params: params, client: client, kind: .prompt, emit: emit)
             case "resources/read", "resources/subscribe", "resources/unsubscribe":
@@ -132,9 +136,12 @@ extension Gateway {
         }
         // Only tools the server lists are forwarded: a name a wildcard allows but the server does
         // not offer (`weather__get__x`) never reaches it.
+        let timeout = Duration.milliseconds(route.timeoutMilliseconds)
         let offered: [JSONValue]
-        do {
-            offered = try await backend.list(.tools)
+        do throws(BackendError) {
+            // The server's timeout bounds the whole call, including connecting to a backend
+            // that is (re)starting to learn its tools.
+            offered = try await Self.within(timeout, server: split.server) { () async throws(BackendError) in try await backend.list(.tools) }
         } catch {
             let (outcome, message) = Self.describe(error)
             await audit(.allowed, outcome, message)
@@ -146,9 +153,11 @@ extension Gateway {
                                                             message: "Unknown tool: \(qualified) is not available to this client"))
         }
         object["name"] = .string(split.name)
-        do {
+        do throws(BackendError) {
+            let remaining = timeout - (ContinuousClock.now - clock)
+            guard remaining > .zero else { throw .timeout(server: split.server, after: timeout) }
             let answer = try await backend.send(.request(id: id, method: "tools/call", params: .object(object)),
-                                                timeout: .milliseconds(route.timeoutMilliseconds), onNotification: emit)
+                                                timeout: remaining, onNotification: emit)
             switch answer {
             case .response(_, let result):
                 let isError = result["isError"]?.boolValue == true
@@ -164,6 +173,26 @@ extension Gateway {
             await audit(.allowed, outcome, message)
             return .error(id: id, error: JSONRPCErrorObject(code: JSONRPCErrorObject.internalError, message: message))
         }
+    }
+
+    /// `operation`, or `.timeout` once `timeout` has passed (the operation is then cancelled).
+    static func within<T: Sendable>(_ timeout: Duration, server: String,
+                                    _ operation: @escaping @Sendable () async throws(BackendError) -> T) async throws(BackendError) -> T {
+        let result = await withTaskGroup(of: Result<T, BackendError>?.self) { group in
+            group.addTask {
+                do throws(BackendError) { return .success(try await operation()) } catch { return .failure(error) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return Task.isCancelled ? nil : .failure(.timeout(server: server, after: timeout))
+            }
+            defer { group.cancelAll() }
+            while let next = await group.next() {
+                if let next { return next }
+            }
+            return .failure(.cancelled)
+        }
+        return try result.get()
     }
 
     static func describe(_ error: BackendError) -> (AuditToolCall.Outcome, String) {
@@ -207,7 +236,7 @@ extension Gateway {
 
     func forward(_ backend: any MCPBackend, _ route: RouteServer, _ request: JSONRPCMessage,
                  emit: @escaping @Sendable (JSONRPCMessage) -> Void) async throws(JSONRPCErrorObject) -> JSONRPCMessage {
-        do {
+        do throws(BackendError) {
             return try await backend.send(request, timeout: .milliseconds(route.timeoutMilliseconds), onNotification: emit)
         } catch {
             throw JSONRPCErrorObject(code: JSONRPCErrorObject.internalError, message: Self.describe(error).1)

@@ -101,6 +101,12 @@ public final class Gateway: Sendable {
         state.withLock { $0.routes.table.server(named: server) }
     }
 
+    /// Ends every open event stream (GET streams, `subscriptions/listen`), so a graceful
+    /// shutdown does not wait for clients that would hold them open forever.
+    public func endStreams() {
+        changes.finishAll()
+    }
+
     public func shutdown() async {
         changes.finishAll()
         await pool.closeAll()

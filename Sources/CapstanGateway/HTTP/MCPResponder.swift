@@ -22,7 +22,7 @@ struct MCPResponder: HTTPResponder {
             logger.notice("request refused: origin not allowed")
             return Self.error(.forbidden, nil, JSONRPCErrorObject(code: JSONRPCErrorObject.invalidRequest, message: "Origin not allowed"))
         }
-        let presented = RequestChecks.bearerToken(request.headers[.authorization])
+        let presented = bearerToken(request.headers[.authorization])
         guard let token = presented, let client = gateway.authenticate(token: token) else {
             var response = Self.error(.unauthorized, nil, JSONRPCErrorObject(code: JSONRPCErrorObject.invalidRequest,
                                                                                message: "a valid bearer token is required"))
@@ -48,7 +48,7 @@ struct MCPResponder: HTTPResponder {
         let accept = request.headers[.accept]
         guard RequestChecks.accepts(accept, "application/json") || RequestChecks.accepts(accept, "text/event-stream") else {
             return Self.error(.notAcceptable, nil, JSONRPCErrorObject(code: JSONRPCErrorObject.invalidRequest,
-                                                                      message: "Accept must include application/json and text/event-stream"))
+                                                                      message: "Accept must include application/json or text/event-stream"))
         }
         guard RequestChecks.isJSON(request.headers[.contentType]) else {
             return Self.error(.unsupportedMediaType, nil, JSONRPCErrorObject(code: JSONRPCErrorObject.invalidRequest,
@@ -69,17 +69,21 @@ struct MCPResponder: HTTPResponder {
             return Self.error(.badRequest, nil, JSONRPCErrorObject(code: JSONRPCErrorObject.parseError, message: "Parse error: \(error.description)"))
         }
 
-        // Which era: `initialize` opens a session; a request whose header or `_meta` names a
-        // revision the session era does not have is served statelessly (2026-07-28 rules,
-        // which answer unknown revisions with -32022 listing the supported ones).
+        // Which era: `initialize` opens a session; a request whose header or `_meta` names
+        // 2026-07-28 is served statelessly (whose checks then report any header that disagrees
+        // with the body); a header naming no revision at all is refused with the list.
         let versionHeader = request.headers[.mcpProtocolVersion]
         let metaVersion = value["params"]?["_meta"]?[StatelessExchange.versionKey]?.stringValue
         let isInitialize = value["method"]?.stringValue == "initialize"
-        let sessionRevision = versionHeader.flatMap(ProtocolRevision.init(rawValue:)).flatMap { $0.hasSessions ? $0 : nil }
-        if !isInitialize, (versionHeader != nil && sessionRevision == nil) || (versionHeader == nil && metaVersion != nil) {
+        let headerRevision = versionHeader.flatMap(ProtocolRevision.init(rawValue:))
+        if !isInitialize, metaVersion != nil || headerRevision == .v2026_07_28 {
             return await StatelessExchange(gateway: gateway, logger: logger)
                 .post(value, headers: request.headers, client: client, acceptsStream: RequestChecks.accepts(accept, "text/event-stream"),
                       keepAlive: configuration.keepAliveInterval)
+        }
+        if let versionHeader, headerRevision == nil {
+            return Self.error(.badRequest, value["id"].flatMap { JSONRPCMessage.isValidID($0) ? $0 : nil },
+                              StatelessExchange.unsupported(versionHeader))
         }
         return await sessionPost(value, request: request, client: client)
     }
@@ -245,6 +249,9 @@ struct MCPResponder: HTTPResponder {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        var response = Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        // Reverse proxies must pass events on as they come.
+        response.headers[.xAccelBuffering] = "no"
+        return response
     }
 }

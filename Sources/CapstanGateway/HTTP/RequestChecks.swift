@@ -3,15 +3,6 @@ import HTTPTypes
 
 /// Checks on a request's headers, each a pure function of header values.
 enum RequestChecks {
-    /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive.
-    static func bearerToken(_ header: String?) -> String? {
-        guard let header else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
-    }
-
     /// DNS rebinding defence: a browser page from elsewhere sends its own `Origin`. Requests
     /// without one (every non-browser client) pass; loopback origins and configured ones pass.
     static func originAllowed(_ origin: String?, allowed: [String]) -> Bool {
@@ -53,4 +44,5 @@ extension HTTPField.Name {
     static let mcpMethod = HTTPField.Name("Mcp-Method")!
     static let mcpName = HTTPField.Name("Mcp-Name")!
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
 }

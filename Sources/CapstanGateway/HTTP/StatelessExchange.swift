@@ -87,10 +87,7 @@ struct StatelessExchange {
             return mismatch("MCP-Protocol-Version header \(header) does not match the body's \(requested)")
         }
         guard requested == ProtocolRevision.v2026_07_28.rawValue else {
-            return Problem(status: .badRequest, error: JSONRPCErrorObject(
-                code: unsupportedVersion, message: "Unsupported protocol version",
-                data: .object(["supported": .array(ProtocolRevision.allCases.reversed().map { .string($0.rawValue) }),
-                               "requested": .string(requested)])))
+            return Problem(status: .badRequest, error: unsupported(requested))
         }
         guard let headerMethod = headers[.mcpMethod] else { return mismatch("the Mcp-Method header is required") }
         guard headerMethod == method else {
@@ -110,6 +107,13 @@ struct StatelessExchange {
             }
         }
         return nil
+    }
+
+    /// -32022 with the revisions the gateway speaks, so a client can retry with one of them.
+    static func unsupported(_ requested: String) -> JSONRPCErrorObject {
+        JSONRPCErrorObject(code: unsupportedVersion, message: "Unsupported protocol version",
+                           data: .object(["supported": .array(ProtocolRevision.allCases.reversed().map { .string($0.rawValue) }),
+                                          "requested": .string(requested)]))
     }
 
     static func mismatch(_ message: String) -> Problem {

@@ -13,8 +13,12 @@ public enum ProtocolRevision: String, Sendable, CaseIterable, Comparable {
     /// The session revisions, newest first.
     public static let sessionRevisions: [ProtocolRevision] = [.v2025_11_25, .v2025_06_18, .v2025_03_26, .v2024_11_05]
 
-    /// Only 2025-03-26 (and the 2024-11-05 JSON-RPC it inherited) accepts JSON-RPC batches.
-    public var allowsBatches: Bool { self == .v2025_03_26 || self == .v2024_11_05 }
+    /// Only 2025-03-26 accepts JSON-RPC batches (2025-06-18 removed them again).
+    public var allowsBatches: Bool { self == .v2025_03_26 }
+
+    /// Tool `title` and `outputSchema` and a result's `structuredContent` came with 2025-06-18;
+    /// clients of earlier revisions are not sent them.
+    public var hasStructuredTools: Bool { self >= .v2025_06_18 }
 
     public var hasSessions: Bool { self != .v2026_07_28 }
 
