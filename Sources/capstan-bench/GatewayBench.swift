@@ -46,9 +46,11 @@ func gatewayBenchmark(_ args: [String]) async throws {
 
     do {
         // 1. Direct stdio session, then the gateway, then direct again (drift between the two).
+        progress("direct stdio latency")
         let direct1 = try await directLatency(docker: docker, container: containers[0], calls: calls)
         let gatewayResult = try await measureInProcessGateway(docker: docker, containers: containers, work: work,
                                                               calls: calls, clients: clients, seconds: seconds)
+        progress("direct stdio latency again")
         let direct2 = try await directLatency(docker: docker, container: containers[0], calls: calls)
         let direct = direct1 + direct2
         print("\nlatency, sequential tools/call to \(containers[0]), \(calls) calls per run after 300 warm-up calls:")
@@ -184,7 +186,9 @@ func measureInProcessGateway(docker: DockerClient, containers: [String], work: S
 
     let counter = CallCounter()
     let target: @Sendable (Int) -> MCPTarget = { i in MCPTarget(port: port, path: "/mcp", token: token, tool: "echo\(i % containers.count)__echo") }
+    progress("gateway latency")
     let latency = try await sequentialLatency(target(0), counter: counter, calls: calls)
+    progress("gateway throughput")
     let engine = try await enginePIDs(docker: docker, containers: containers)
     let account = CPUAccount(processes: engine, threads: [
         ("gateway (bench process, all but client threads)", { !$0.hasPrefix("bench-client") }),
@@ -252,6 +256,7 @@ func runLoad(clients: Int, seconds: Double, counter: CallCounter, account: CPUAc
             ready.enter()
             done.enter()
             let thread = Thread {
+                nameThread("bench-client-\(i)")
                 defer { done.leave() }
                 let client: MCPLoadClient
                 do {
@@ -282,7 +287,6 @@ func runLoad(clients: Int, seconds: Double, counter: CallCounter, account: CPUAc
                 }
                 shared.results.withLock { $0.append((latency.count, latency)) }
             }
-            thread.name = "bench-client-\(i)"
             thread.start()
         }
         ready.wait()
@@ -334,10 +338,12 @@ func measureProxy(_ executable: String, docker: DockerClient, containers: [Strin
         for child in children { kill(child, SIGKILL) }
     }
     try await waitForPort(port, process: process)
+    progress("mcp-proxy latency")
 
     let counter = CallCounter()
     let target: @Sendable (Int) -> MCPTarget = { i in MCPTarget(port: port, path: "/servers/s\(i % containers.count)/mcp", token: nil, tool: "echo") }
     let latency = try await sequentialLatency(target(0), counter: counter, calls: calls)
+    progress("mcp-proxy throughput")
     let engine = try await enginePIDs(docker: docker, containers: containers)
     let account = CPUAccount(processes: [("mcp-proxy", [process.processIdentifier]),
                                          ("its docker attach CLIs", childProcesses(of: process.processIdentifier))] + engine,
@@ -412,6 +418,7 @@ func measureResidentMemory(capstan: String, containers: [String], work: String, 
     let pid = process.processIdentifier
     try await Task.sleep(for: .seconds(1))
     let idle = try memoryStatus(pid)
+    progress("resident memory: \(listeners) sessions")
 
     let counter = CallCounter()
     let held = try await onThread("bench-listeners") { () -> [MCPLoadClient] in
@@ -426,6 +433,7 @@ func measureResidentMemory(capstan: String, containers: [String], work: String, 
         return held
     }
     // The GET streams belong to the same sessions, each on a connection of its own.
+    progress("resident memory: opening \(listeners) GET streams")
     let streams = try await onThread("bench-streams") { () -> [MCPLoadClient] in
         try held.map { client in
             let stream = try MCPLoadClient(client.target, counter: counter)
@@ -434,6 +442,7 @@ func measureResidentMemory(capstan: String, containers: [String], work: String, 
             return stream
         }
     }
+    progress("resident memory: \(listeners) streams open")
     try await Task.sleep(for: .seconds(2))
     let connected = try memoryStatus(pid)
     // Every client calls again, with the sessions and streams held.
