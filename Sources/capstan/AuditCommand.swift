@@ -143,10 +143,8 @@ extension AuditToolCall.Decision: ExpressibleByArgument {}
 /// `--since`: a duration back from now, or a time.
 enum AuditSince {
     static func parse(_ text: String) throws -> Date {
-        let units: [(suffix: String, seconds: Double)] = [("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-        for unit in units where text.hasSuffix(unit.suffix) {
-            if let n = Double(text.dropLast()), n >= 0, n.isFinite { return Date().addingTimeInterval(-n * unit.seconds) }
-        }
+        // A bare number is not a duration here: it is more likely a mistyped date.
+        if text.last?.isLetter == true, let seconds = durationSeconds(text) { return Date().addingTimeInterval(-seconds) }
         let full = ISO8601DateFormatter()
         if let d = full.date(from: text) { return d }
         full.formatOptions.insert(.withFractionalSeconds)

@@ -169,12 +169,10 @@ struct ControllerCommand: AsyncParsableCommand {
     }
 
     private func duration(_ text: String, _ flag: String) throws -> TimeInterval {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let n = Double(text.dropLast(suffix.count)), n > 0 { return n * factor }
+        guard let seconds = durationSeconds(text), seconds > 0 else {
+            throw ValidationError("\(flag) \"\(text)\" is not a duration such as 30s, 5m or 1h")
         }
-        if let n = Double(text), n > 0 { return n }
-        throw ValidationError("\(flag) \"\(text)\" is not a duration such as 30s, 5m or 1h")
+        return seconds
     }
 }
 

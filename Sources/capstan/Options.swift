@@ -131,6 +131,16 @@ func readSecret(file: String?, env: String) throws -> String? {
     return ProcessInfo.processInfo.environment[env].flatMap { $0.isEmpty ? nil : $0 }
 }
 
+/// `500ms`, `30s`, `5m`, `2h`, `7d` or plain seconds → seconds; nil for anything else.
+func durationSeconds(_ text: String) -> Double? {
+    let units: [(suffix: String, factor: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
+    for unit in units where text.hasSuffix(unit.suffix) {
+        guard let n = Double(text.dropLast(unit.suffix.count)), n >= 0, n.isFinite else { return nil }
+        return n * unit.factor
+    }
+    return Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
+}
+
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

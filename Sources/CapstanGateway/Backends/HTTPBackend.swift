@@ -13,14 +13,14 @@ import Synchronization
 ///
 /// Threads: each pooled connection has a reader thread that parses responses as they arrive
 /// and resumes the waiting task directly; progress and list-change handlers run there.
-public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
+public final class HTTPBackend: SessionBackend, HTTPMessageSink {
     public let server: String
     public let url: String
     private let endpoint: Result<LoopbackEndpoint, BackendError>
     private let initializeTimeout: Duration
-    private let requestTimeout: Duration
-    private let core: BackendCore
-    private let sessions: SessionKeeper<Session>
+    let requestTimeout: Duration
+    let core: BackendCore
+    let sessions: SessionKeeper<Session>
     private let pool: HTTPConnectionPool?
     private let listener = Mutex<ListenExchange?>(nil)
 
@@ -98,29 +98,6 @@ public final class HTTPBackend: MCPBackend, SessionOwner, HTTPMessageSink {
                 }
             }
         }
-    }
-
-    public func list(_ kind: ListKind) async throws(BackendError) -> [JSONValue] {
-        let session = try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout)
-        guard BackendMessages.offers(kind, initializeResult: session.initializeResult) else { return [] }
-        let server = server, timeout = requestTimeout
-        return try await core.lists.items(kind) { kind in
-            do throws(BackendError) {
-                return .success(try await BackendCore.fetchAll(kind, server: server) { method, params throws(BackendError) in
-                    try await self.send(.request(id: .int(0), method: method, params: params), timeout: timeout) { _ in }
-                })
-            } catch {
-                return .failure(error)
-            }
-        }
-    }
-
-    public func serverCapabilities() async throws(BackendError) -> JSONObject {
-        try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout).initializeResult
-    }
-
-    public func onListChanged(_ handler: @escaping @Sendable (ListKind) -> Void) {
-        core.lists.onChange(handler)
     }
 
     public func close() async {

@@ -5,6 +5,8 @@ protocol KeptSession: Sendable {
     /// Numbers the sessions of one backend in order; calls are tagged with it, so the end of
     /// one session fails exactly its calls.
     var generation: Int { get }
+    /// What the server answered to `initialize`.
+    var initializeResult: JSONObject { get }
 }
 
 /// How a backend opens and drops sessions; the keeper decides when.

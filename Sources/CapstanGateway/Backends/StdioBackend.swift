@@ -14,15 +14,15 @@ import Synchronization
 /// (the container stopped, the stream broke): inspect the container, start it if it is not
 /// running, attach, initialize. A server that does not answer initialize in time (or refuses
 /// it) gets its container restarted and one more try.
-public final class StdioBackend: MCPBackend, SessionOwner {
+public final class StdioBackend: SessionBackend {
     public let server: String
     public let container: String
     private let docker: DockerClient
     private let initializeTimeout: Duration
     private let startupTimeout: Duration
-    private let requestTimeout: Duration
-    private let core: BackendCore
-    private let sessions: SessionKeeper<Session>
+    let requestTimeout: Duration
+    let core: BackendCore
+    let sessions: SessionKeeper<Session>
     private let logHandlers = Mutex<[@Sendable (String) -> Void]>([])
 
     /// How long a stopping container gets before SIGKILL when the backend restarts it.
@@ -93,29 +93,6 @@ public final class StdioBackend: MCPBackend, SessionOwner {
                 }
             }
         }
-    }
-
-    public func list(_ kind: ListKind) async throws(BackendError) -> [JSONValue] {
-        let session = try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout)
-        guard BackendMessages.offers(kind, initializeResult: session.initializeResult) else { return [] }
-        let server = server, timeout = requestTimeout
-        return try await core.lists.items(kind) { kind in
-            do throws(BackendError) {
-                return .success(try await BackendCore.fetchAll(kind, server: server) { method, params throws(BackendError) in
-                    try await self.send(.request(id: .int(0), method: method, params: params), timeout: timeout) { _ in }
-                })
-            } catch {
-                return .failure(error)
-            }
-        }
-    }
-
-    public func serverCapabilities() async throws(BackendError) -> JSONObject {
-        try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout).initializeResult
-    }
-
-    public func onListChanged(_ handler: @escaping @Sendable (ListKind) -> Void) {
-        core.lists.onChange(handler)
     }
 
     public func close() async {
