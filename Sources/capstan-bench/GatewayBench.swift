@@ -330,12 +330,10 @@ func measureProxy(_ executable: String, docker: DockerClient, containers: [Strin
     process.standardError = log
     try process.run()
     defer {
-        // Its `docker attach` children survive the proxy's SIGTERM (they ignore it with
-        // --sig-proxy=false) and would stay attached: end them by pid.
-        let children = childProcesses(of: process.processIdentifier)
-        process.terminate()
-        process.waitUntilExit()
-        for child in children { kill(child, SIGKILL) }
+        // Its `docker attach` children ignore SIGTERM (--sig-proxy=false) and the proxy waits
+        // for them when told to stop: end them first, by pid.
+        for child in childProcesses(of: process.processIdentifier) { kill(child, SIGKILL) }
+        stop(process)
     }
     try await waitForPort(port, process: process)
     progress("mcp-proxy latency")
@@ -363,6 +361,14 @@ func enginePIDs(docker: DockerClient, containers: [String]) async throws -> [(St
     }
     return [("dockerd", processes(named: "dockerd")), ("containerd", processes(named: "containerd")),
             ("shims", shims), ("backend (init + python)", servers)]
+}
+
+/// SIGTERM, then SIGKILL after 10 s. (`waitUntilExit` spins a run loop: poll instead.)
+func stop(_ process: Process) {
+    process.terminate()
+    for _ in 0..<100 where process.isRunning { usleep(100_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    while process.isRunning { usleep(50_000) }
 }
 
 func freePort() throws -> Int {
@@ -404,10 +410,7 @@ func measureResidentMemory(capstan: String, containers: [String], work: String, 
     process.standardOutput = log
     process.standardError = log
     try process.run()
-    defer {
-        process.terminate()
-        process.waitUntilExit()
-    }
+    defer { stop(process) }
     try await waitForPort(port, process: process)
     let socket = state + "/gateway.sock"
     while !GatewayAdminClient.isListening(socket: socket) { try await Task.sleep(for: .milliseconds(50)) }

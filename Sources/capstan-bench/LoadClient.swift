@@ -261,7 +261,7 @@ func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws
 
 /// Names the current thread as /proc shows it (at most 15 bytes), for the CPU accounts.
 func nameThread(_ name: String) {
-    _ = pthread_setname_np(pthread_self(), String(name.prefix(15)))
+    try? String(name.prefix(15)).write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
 }
 
 /// A line on stderr at once, so a long run shows where it is.
