@@ -7,6 +7,15 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read and verify the hash-chained audit store.",
+        discussion: """
+            Every apply run and action, and every tool call through the gateway, is a row of an \
+            append-only SQLite store in the state directory, each row hashed with the one before.
+
+            Examples:
+              capstan audit log --since 1d
+              capstan audit calls --client alice --decision denied
+              capstan audit verify
+            """,
         subcommands: [Log.self, Calls.self, Verify.self]
     )
 

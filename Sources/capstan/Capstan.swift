@@ -18,8 +18,10 @@ struct Capstan: AsyncParsableCommand {
               capstan audit verify
             """,
         version: CapstanVersion.current,
-        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, AuditCommand.self,
-                      ControllerCommand.self, SyncCommand.self, GatewayCommand.self]
+        subcommands: [InitCommand.self, NewCommand.self, Validate.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, AuditCommand.self,
+                      ControllerCommand.self, SyncCommand.self, GatewayCommand.self,
+                      BridgeCommand.self,
+                      ClientCommand.self, CompletionsCommand.self]
     )
 }
 
