@@ -4,6 +4,8 @@ public func bearerToken(_ header: String?) -> String? {
     guard let header else { return nil }
     let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
     guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-    let token = parts[1].drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-    return token.isEmpty ? nil : String(token)
+    let utf8 = parts[1].utf8
+    let isBlank = { (b: UInt8) in b == 0x20 || b == 0x09 }
+    guard let first = utf8.firstIndex(where: { !isBlank($0) }), let last = utf8.lastIndex(where: { !isBlank($0) }) else { return nil }
+    return String(parts[1][first...last])
 }

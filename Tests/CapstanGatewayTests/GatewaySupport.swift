@@ -37,6 +37,7 @@ final class FakeBackend: MCPBackend {
     }
 
     func list(_ kind: ListKind) async throws(BackendError) -> [JSONValue] { items[kind] ?? [] }
+    func cachedList(_ kind: ListKind) -> [JSONValue]? { items[kind] }
     func serverCapabilities() async throws(BackendError) -> JSONObject { [:] }
     func onListChanged(_ handler: @escaping @Sendable (ListKind) -> Void) { handlers.withLock { $0.append(handler) } }
     func close() async {}

@@ -62,8 +62,18 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
 }
 
 public func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
-    SHA256.hash(data: Array(bytes)).map { byte in
-        let s = String(byte, radix: 16)
-        return s.count == 1 ? "0" + s : s
-    }.joined()
+    lowercaseHex(SHA256.hash(data: Array(bytes)))
+}
+
+/// Bytes as lowercase hex, two digits each. The gateway hashes on every call, so this avoids
+/// a String per byte.
+public func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(64)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }

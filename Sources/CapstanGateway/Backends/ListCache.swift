@@ -21,6 +21,10 @@ final class ListCache: Sendable {
 
     private let state = Mutex(State())
 
+    func cached(_ kind: ListKind) -> [JSONValue]? {
+        state.withLock { $0.items[kind] }
+    }
+
     func items(_ kind: ListKind, fetch: @escaping Fetch) async throws(BackendError) -> [JSONValue] {
         enum Found { case cached([JSONValue]), loading(Loading) }
         let found = state.withLock { state -> Found in

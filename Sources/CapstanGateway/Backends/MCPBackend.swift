@@ -17,6 +17,9 @@ public protocol MCPBackend: AnyObject, Sendable {
     /// `resources/templates/list`), all pages, cached until the server says the list changed.
     func list(_ kind: ListKind) async throws(BackendError) -> [JSONValue]
 
+    /// The list if it is cached now, without waiting; nil when it would have to be fetched.
+    func cachedList(_ kind: ListKind) -> [JSONValue]?
+
     /// What the server advertised at initialize (capabilities, serverInfo), once connected.
     func serverCapabilities() async throws(BackendError) -> JSONObject
 

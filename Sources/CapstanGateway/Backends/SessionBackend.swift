@@ -26,6 +26,10 @@ extension SessionBackend {
         try await sessions.session(for: self, until: BackendCore.deadline(after: requestTimeout), timeout: requestTimeout).initializeResult
     }
 
+    public func cachedList(_ kind: ListKind) -> [JSONValue]? {
+        core.lists.cached(kind)
+    }
+
     public func onListChanged(_ handler: @escaping @Sendable (ListKind) -> Void) {
         core.lists.onChange(handler)
     }

@@ -114,7 +114,7 @@ extension Gateway {
             return .error(id: id, error: JSONRPCErrorObject(code: JSONRPCErrorObject.invalidParams, message: "tools/call needs params.name"))
         }
         let arguments = object["arguments"] ?? .object([:])
-        let argumentsHash = SHA256.hash(data: arguments.canonicalBytes).map { String(format: "%02x", $0) }.joined()
+        let argumentsHash = sha256Hex(arguments.canonicalBytes)
         let split = GatewayName.split(qualified)
         let server = split?.server ?? ""
         let tool = split?.name ?? qualified
@@ -141,7 +141,11 @@ extension Gateway {
         do throws(BackendError) {
             // The server's timeout bounds the whole call, including connecting to a backend
             // that is (re)starting to learn its tools.
-            offered = try await Self.within(timeout, server: split.server) { () async throws(BackendError) in try await backend.list(.tools) }
+            if let cached = backend.cachedList(.tools) {
+                offered = cached
+            } else {
+                offered = try await Self.within(timeout, server: split.server) { () async throws(BackendError) in try await backend.list(.tools) }
+            }
         } catch {
             let (outcome, message) = Self.describe(error)
             await audit(.allowed, outcome, message)

@@ -86,10 +86,7 @@ public final class Gateway: Sendable {
     }
 
     public static func tokenHash(_ token: String) -> String {
-        "sha256:" + SHA256.hash(data: Array(token.utf8)).map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
+        "sha256:" + sha256Hex(token.utf8)
     }
 
     /// The current definition of a client (rules may have changed since it authenticated).

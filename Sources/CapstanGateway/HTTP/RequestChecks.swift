@@ -21,20 +21,28 @@ enum RequestChecks {
         return host == "localhost" || host == "127.0.0.1"
     }
 
-    /// Whether an `Accept` header admits a media type (`*/*` and `type/*` count).
+    /// Whether an `Accept` header admits a media type (`*/*` and `type/*` count). Runs on every
+    /// request, so it compares bytes instead of building strings.
     static func accepts(_ header: String?, _ mediaType: String) -> Bool {
         guard let header else { return false }
-        let major = mediaType.split(separator: "/").first.map(String.init) ?? mediaType
-        for part in header.split(separator: ",") {
-            let type = part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-            if type == mediaType || type == "*/*" || type == "\(major)/*" { return true }
+        let wanted = Array(mediaType.utf8)
+        let major = wanted.prefix { $0 != UInt8(ascii: "/") } + Array("/*".utf8)
+        for part in header.utf8.split(separator: UInt8(ascii: ",")) {
+            let type = mediaTypeBytes(part)
+            if type == wanted || type == Array("*/*".utf8) || type == major { return true }
         }
         return false
     }
 
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        return contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+        return mediaTypeBytes(contentType.utf8[...]) == Array("application/json".utf8)
+    }
+
+    /// The media type of one header item: before any `;`, blanks trimmed, lowercased.
+    private static func mediaTypeBytes(_ item: Substring.UTF8View.SubSequence) -> [UInt8] {
+        let type = item.prefix { $0 != UInt8(ascii: ";") }
+        return type.filter { $0 != 0x20 && $0 != 0x09 }.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
     }
 }
 

@@ -72,7 +72,7 @@ public enum JSONRPCMessage: Sendable, Hashable {
     static func isValidID(_ id: JSONValue) -> Bool {
         switch id {
         case .string: return true
-        case .number(let text): return !text.contains(".") && !text.contains("e") && !text.contains("E")
+        case .number(let text): return !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
         default: return false
         }
     }
