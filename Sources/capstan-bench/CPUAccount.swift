@@ -13,6 +13,8 @@ struct CPUAccount {
 
     struct Sample {
         var groups: [String: Double]
+        /// Context switches (voluntary and not) of the first thread group: wake-ups per call.
+        var switches: Int
         var machineBusy: Double
     }
 
@@ -21,12 +23,14 @@ struct CPUAccount {
         for (name, pids) in processes {
             groups[name, default: 0] += pids.compactMap { procStat("/proc/\($0)/stat")?.seconds }.reduce(0, +)
         }
+        var switches = 0
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         for task in tasks {
             guard let stat = procStat("/proc/self/task/\(task)/stat") else { continue }
             for (name, matches) in threads where matches(stat.comm) { groups[name, default: 0] += stat.seconds }
+            if let first = threads.first, first.1(stat.comm) { switches += contextSwitches("/proc/self/task/\(task)/status") }
         }
-        return Sample(groups: groups, machineBusy: machineBusySeconds())
+        return Sample(groups: groups, switches: switches, machineBusy: machineBusySeconds())
     }
 
     /// CPU microseconds per call of each group between two samples, in the order given, and the
@@ -42,10 +46,14 @@ struct CPUAccount {
         }
         let busy = after.machineBusy - before.machineBusy
         let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
-        return String(format: "  CPU µs per call: %@; sum %.0f µs -> at most %.0f calls/s on %.0f cores if nothing else ran\n"
-                      + "  machine busy %.0f%% of %.0f cores during the run; the groups above account for %.0f%% of it",
-                      parts.joined(separator: ", "), total / Double(calls) * 1e6, cores / (total / Double(calls)), cores,
-                      busy / wall / cores * 100, cores, busy > 0 ? total / busy * 100 : 0)
+        var text = String(format: "  CPU µs per call: %@; sum %.0f µs -> at most %.0f calls/s on %.0f cores if nothing else ran\n"
+                          + "  machine busy %.0f%% of %.0f cores during the run; the groups above account for %.0f%% of it",
+                          parts.joined(separator: ", "), total / Double(calls) * 1e6, cores / (total / Double(calls)), cores,
+                          busy / wall / cores * 100, cores, busy > 0 ? total / busy * 100 : 0)
+        if let first = threads.first {
+            text += String(format: "\n  context switches of %@ threads: %.1f per call", first.0, Double(after.switches - before.switches) / Double(calls))
+        }
+        return text
     }
 }
 
@@ -58,6 +66,13 @@ func procStat(_ path: String) -> (comm: String, parent: Int32, seconds: Double)?
     let fields = text[text.index(close, offsetBy: 2)...].split(separator: " ")
     guard fields.count > 12, let parent = Int32(fields[1]), let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
     return (comm, parent, (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))))
+}
+
+/// voluntary + nonvoluntary context switches from a /proc status file.
+func contextSwitches(_ path: String) -> Int {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
+    return text.split(separator: "\n").filter { $0.contains("ctxt_switches:") }
+        .compactMap { Int($0.split(separator: "\t").last ?? "") }.reduce(0, +)
 }
 
 /// The processes whose parent is `pid`.

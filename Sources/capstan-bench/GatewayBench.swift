@@ -236,7 +236,7 @@ struct LoadRun {
     var seconds: Double
     var latency: [Double]
     var perClient: [Int]
-    /// Where the CPU time went, when an account was given.
+    /// Where the CPU time went, per party.
     var cpu: String?
 }
 
@@ -251,9 +251,13 @@ func runLoad(clients: Int, seconds: Double, counter: CallCounter, account: CPUAc
     }
     return try await onThread("bench-load") {
         let shared = Shared()
-        let ready = DispatchGroup(), done = DispatchGroup(), go = DispatchSemaphore(value: 0)
+        // Threads stop calling (finished), wait while the coordinator samples the CPU times
+        // (an exited thread leaves /proc/self/task), then exit (done).
+        let ready = DispatchGroup(), finished = DispatchGroup(), done = DispatchGroup()
+        let go = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
         for i in 0..<clients {
             ready.enter()
+            finished.enter()
             done.enter()
             let thread = Thread {
                 nameThread("bench-client-\(i)")
@@ -266,6 +270,7 @@ func runLoad(clients: Int, seconds: Double, counter: CallCounter, account: CPUAc
                 } catch {
                     shared.errors.withLock { $0.append("client \(i): \(error)") }
                     ready.leave()
+                    finished.leave()
                     return
                 }
                 ready.leave()
@@ -286,6 +291,8 @@ func runLoad(clients: Int, seconds: Double, counter: CallCounter, account: CPUAc
                     now = end
                 }
                 shared.results.withLock { $0.append((latency.count, latency)) }
+                finished.leave()
+                release.wait()
             }
             thread.start()
         }
@@ -294,9 +301,11 @@ func runLoad(clients: Int, seconds: Double, counter: CallCounter, account: CPUAc
         let start = nowNanoseconds()
         shared.deadline.store(start + UInt64(seconds * 1e9), ordering: .releasing)
         for _ in 0..<clients { go.signal() }
-        done.wait()
+        finished.wait()
         let elapsed = Double(nowNanoseconds() - start) / 1e9
         let after = account.sample()
+        for _ in 0..<clients { release.signal() }
+        done.wait()
         if let first = shared.errors.withLock({ $0.first }) { throw BenchError(first) }
         let results = shared.results.withLock { $0 }
         let calls = results.map(\.calls).reduce(0, +)
@@ -455,12 +464,13 @@ func measureResidentMemory(capstan: String, containers: [String], work: String, 
     try await Task.sleep(for: .seconds(2))
     let after = try memoryStatus(pid)
     print("\nresident memory of the `capstan gateway` process (pid \(pid), VmRSS from /proc), \(containers.count) backend(s):")
-    print("  idle with routes:                                \(idle.rss) (VmHWM \(idle.hwm))")
-    print("  \(listeners) clients with sessions + \(streams.count) open GET streams: \(connected.rss) (VmHWM \(connected.hwm), \(connected.threads) threads)")
-    print("  after 10 more calls from each client:            \(after.rss) (VmHWM \(after.hwm))")
+    print("  idle with routes: VmRSS \(idle.rss), VmHWM \(idle.hwm)")
+    print("  \(listeners) clients with sessions + \(streams.count) open GET streams: VmRSS \(connected.rss), VmHWM \(connected.hwm), \(connected.threads) threads")
+    print("  after 10 more calls from each client: VmRSS \(after.rss), VmHWM \(after.hwm)")
     withExtendedLifetime((held, streams)) {}
 }
 
+/// VmRSS (with its anonymous and file-backed parts), VmHWM and the thread count of a process.
 func memoryStatus(_ pid: Int32) throws -> (rss: String, hwm: String, threads: String) {
     let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     func field(_ name: String) -> String {
@@ -471,7 +481,8 @@ func memoryStatus(_ pid: Int32) throws -> (rss: String, hwm: String, threads: St
         guard let value = Double(kb.split(separator: " ").first ?? "") else { return kb }
         return String(format: "%.1f MiB", value / 1024)
     }
-    return (mib(field("VmRSS")), mib(field("VmHWM")), field("Threads"))
+    return ("\(mib(field("VmRSS"))) (anon \(mib(field("RssAnon"))), file \(mib(field("RssFile"))))",
+            mib(field("VmHWM")), field("Threads"))
 }
 
 // MARK: Printing
