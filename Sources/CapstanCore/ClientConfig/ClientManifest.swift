@@ -39,7 +39,7 @@ public enum ClientManifest {
             """
         if !labels.isEmpty {
             text += "  labels:\n"
-            for label in labels { text += "    \(label.key): \(yamlQuoted(label.value))\n" }
+            for label in labels { text += "    \(label.key): \(ConfigJSON.quoted(label.value))\n" }
         }
         text += """
             spec:
@@ -97,24 +97,4 @@ public enum ClientManifest {
         child(node, key)?.scalar?.text
     }
 
-    /// A YAML double-quoted string, so a label value is never retyped (`yes`, `1.0`).
-    static func yamlQuoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }

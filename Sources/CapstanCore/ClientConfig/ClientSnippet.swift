@@ -57,10 +57,10 @@ public enum ClientSnippet {
                 ConfigJSONMember("headers", header),
             ]), input: input)
         case .codex:
-            var block = "[mcp_servers.\(c.name)]\nurl = \(tomlString(c.url))\n"
+            var block = "[mcp_servers.\(c.name)]\nurl = \(ConfigJSON.quoted(c.url))\n"
             switch credential {
-            case .environment(let variable): block += "bearer_token_env_var = \(tomlString(variable))\n"
-            default: block += "http_headers = { \"Authorization\" = \(tomlString(c.authorization(credential))) }\n"
+            case .environment(let variable): block += "bearer_token_env_var = \(ConfigJSON.quoted(variable))\n"
+            default: block += "http_headers = { \"Authorization\" = \(ConfigJSON.quoted(c.authorization(credential))) }\n"
             }
             return .toml(block: block)
         case .generic:
@@ -104,27 +104,5 @@ public enum ClientSnippet {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,".utf8)
         if !s.isEmpty && s.utf8.allSatisfy(safe.contains) { return s }
         return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-    }
-
-    /// A TOML basic string.
-    static func tomlString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

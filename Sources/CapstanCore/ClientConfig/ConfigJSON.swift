@@ -50,7 +50,9 @@ public indirect enum ConfigJSON: Sendable, Hashable {
         }
     }
 
-    /// A JSON string literal; non-ASCII text stays as it is, as the apps write it.
+    /// A JSON string literal; non-ASCII text stays as it is, as the apps write it. The same
+    /// escapes are valid in a TOML basic string and a YAML double-quoted scalar, so all three
+    /// formats quote through here.
     public static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
@@ -63,7 +65,8 @@ public indirect enum ConfigJSON: Sendable, Hashable {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 {
+                // TOML and YAML also want DEL escaped; JSON allows it either way.
+                if scalar.value < 0x20 || scalar.value == 0x7F {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
