@@ -130,33 +130,6 @@ import Testing
         #expect(logged.withLock { $0 }.contains { $0.contains("opened a new session") })
     }
 
-    @Test func whileTheGatewayIsDownARequestFailsAfterTheRetryTimeAndWorksWhenItIsBack() async throws {
-        let port = try HTTPBackendTests.freePort()
-        let first = try await LiveGateway.start(port: port)
-        let app = try App()
-        let bridge = try Self.bridge(app, port: port, retryTime: .seconds(1))
-        app.request(0, "initialize", Self.initialize)
-        _ = try await app.answer(0)
-        await first.stop()
-
-        let started = ContinuousClock.now
-        app.request(1, "tools/list")
-        let failed = try await app.answer(1)
-        let waited = ContinuousClock.now - started
-        #expect(failed["error"]?["code"] == .int(-32000))
-        #expect(failed["error"]?["data"]?["reason"] == .string("gateway-unreachable"))
-        #expect(failed["error"]?["message"]?.stringValue?.contains("Connection refused") == true)
-        #expect(waited >= .milliseconds(900) && waited < .seconds(3), "waited \(waited)")
-
-        let second = try await LiveGateway.start(port: port)
-        app.request(2, "tools/list")
-        let listed = try await app.answer(2)
-        #expect(listed["result"]?["tools"] != nil, "\(listed.text)")
-        app.closeInput()
-        await bridge.value
-        await second.stop()
-    }
-
     @Test func aRefusedTokenAnswersInitializeWithAnErrorThatSaysSo() async throws {
         let port = try HTTPBackendTests.freePort()
         let gateway = try await LiveGateway.start(port: port)
