@@ -7,7 +7,9 @@ import json
 import os
 import pathlib
 import shutil
+import socket
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -134,3 +136,21 @@ def project_manifest(name: str, context: str) -> str:
 
 SLEEPY_DOCKERFILE = "FROM python:3.11-slim-bookworm\nCOPY app.py /app.py\nCMD [\"python3\", \"/app.py\"]\n"
 SLEEPY_APP = "import time\nprint('started', flush=True)\ntime.sleep(1000000)\n"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def eventually(check, timeout: float, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"not true within {timeout}s (last: {last!r})")

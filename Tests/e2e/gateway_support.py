@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from conftest import BASE_IMAGE, REPO, sh
+from conftest import BASE_IMAGE, REPO, eventually, free_port, sh  # noqa: F401 (re-exported to the tests)
 
 TEXTKIT = REPO / "examples" / "quickstart" / "projects" / "textkit"
 MCP2_PYTHON = REPO / ".venv-mcp2" / "bin" / "python"
@@ -50,23 +50,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp
 COPY server.py /app/server.py
 CMD ["python3", "/app/server.py"]
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def eventually(check, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"not true within {timeout}s (last: {last!r})")
 
 
 def token_hash(token: str) -> str:

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,27 +13,10 @@ import urllib.request
 
 import pytest
 
-from conftest import project_manifest, server_manifest, sh
+from conftest import eventually, free_port, project_manifest, server_manifest, sh
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
 ADMIN_TOKEN = "admin-token-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def eventually(check, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"not true within {timeout}s (last: {last!r})")
 
 
 class Controller:
