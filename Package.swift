@@ -47,12 +47,13 @@ let package = Package(
             ]
         ),
 
-        // The controller's HTTP API: health, status, metrics, webhooks, manual sync.
+        // The controller's HTTP API: health, status, metrics, webhooks, manual sync, the dashboard.
         .target(
             name: "CapstanServer",
             dependencies: [
-                "CapstanCore", "CapstanReconciler",
+                "CapstanCore", "CapstanReconciler", "CapstanAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,3 +1,4 @@
+import CapstanGit
 import CapstanCore
 
 /// A repository at one revision, as a tree the loader and the context archiver can read.
@@ -6,11 +7,14 @@ public struct ManifestSource: Sendable {
     /// A commit ID, or `workdir` for a working directory.
     public var revision: String
     public var description: PlanSource
+    /// The commit's subject and author, when the tree comes from git (the dashboard shows them).
+    public var commit: CommitInfo?
 
-    public init(tree: any BuildContextSource, revision: String, description: PlanSource) {
+    public init(tree: any BuildContextSource, revision: String, description: PlanSource, commit: CommitInfo? = nil) {
         self.tree = tree
         self.revision = revision
         self.description = description
+        self.commit = commit
     }
 }
 

@@ -7,7 +7,7 @@ import Logging
 /// is a pure function elsewhere; this type reads bodies, calls the controller and writes
 /// responses. It never throws: a thrown error would become a bare 500 in Hummingbird.
 struct ControllerResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = ControllerRequestContext
 
     /// A manual sync's optional body, `{"server": "name"}`, is small.
     static let maxSyncBodySize = 64 << 10
@@ -16,10 +16,11 @@ struct ControllerResponder: HTTPResponder {
     let webhook: WebhookEvaluator?
     let adminToken: AdminToken?
     let maxWebhookBodySize: Int
+    let dashboard: DashboardResponder?
     let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        switch ControllerRoute.match(method: request.method, path: request.uri.path) {
+        switch ControllerRoute.match(method: request.method, path: request.uri.path, dashboard: dashboard != nil) {
         case .notFound:
             return .json(.notFound, ["error": "not_found"])
         case .methodNotAllowed(let allow):
@@ -38,6 +39,10 @@ struct ControllerResponder: HTTPResponder {
             return await webhook(request)
         case .route(.sync):
             return await sync(request)
+        case .route(let route):
+            // `match` returns dashboard routes only when there is a dashboard.
+            guard let dashboard else { return .json(.notFound, ["error": "not_found"]) }
+            return await dashboard.respond(route, request, peerIsLoopback: context.peerIsLoopback)
         }
     }
 

@@ -3,6 +3,10 @@ import Hummingbird
 /// The API's routes. Matching is a pure function so 404 versus 405 is decided in one place.
 enum ControllerRoute: CaseIterable, Sendable {
     case healthz, readyz, status, metrics, webhook, sync
+    // The dashboard: pages, their JSON twins, live events, assets, sign-in.
+    case overviewPage, serversPage, accessPage, historyPage, callsPage
+    case overviewAPI, serversAPI, accessAPI, historyAPI, callsAPI
+    case events, stylesheet, script, loginPage, login, logout
 
     var path: String {
         switch self {
@@ -12,13 +16,36 @@ enum ControllerRoute: CaseIterable, Sendable {
         case .metrics: return "/metrics"
         case .webhook: return "/api/v1/webhook"
         case .sync: return "/api/v1/sync"
+        case .overviewPage: return "/"
+        case .serversPage: return "/servers"
+        case .accessPage: return "/access"
+        case .historyPage: return "/history"
+        case .callsPage: return "/calls"
+        case .overviewAPI: return "/api/v1/overview"
+        case .serversAPI: return "/api/v1/servers"
+        case .accessAPI: return "/api/v1/access"
+        case .historyAPI: return "/api/v1/history"
+        case .callsAPI: return "/api/v1/calls"
+        case .events: return "/api/v1/events"
+        case .stylesheet: return "/assets/dashboard.css"
+        case .script: return "/assets/dashboard.js"
+        case .loginPage, .login: return "/login"
+        case .logout: return "/logout"
         }
     }
 
     var method: HTTPRequest.Method {
         switch self {
-        case .healthz, .readyz, .status, .metrics: return .get
-        case .webhook, .sync: return .post
+        case .webhook, .sync, .login, .logout: return .post
+        default: return .get
+        }
+    }
+
+    /// Served only when the controller has a dashboard.
+    var isDashboard: Bool {
+        switch self {
+        case .healthz, .readyz, .status, .metrics, .webhook, .sync: return false
+        default: return true
         }
     }
 
@@ -29,8 +56,8 @@ enum ControllerRoute: CaseIterable, Sendable {
         case methodNotAllowed(allow: [HTTPRequest.Method])
     }
 
-    static func match(method: HTTPRequest.Method, path: String) -> Match {
-        let candidates = allCases.filter { $0.path == path }
+    static func match(method: HTTPRequest.Method, path: String, dashboard: Bool = true) -> Match {
+        let candidates = allCases.filter { $0.path == path && (dashboard || !$0.isDashboard) }
         if candidates.isEmpty { return .notFound }
         if let route = candidates.first(where: { $0.method == method }) { return .route(route) }
         return .methodNotAllowed(allow: candidates.map(\.method))

@@ -3,13 +3,14 @@ import Hummingbird
 import Logging
 
 /// The controller's HTTP API: `/healthz`, `/readyz`, `/metrics`, `GET /api/v1/status`,
-/// `POST /api/v1/webhook` and `POST /api/v1/sync`.
+/// `POST /api/v1/webhook` and `POST /api/v1/sync`, and the read-only dashboard when given one.
 ///
 /// The application it builds is a `Service`: run it in the controller's `ServiceGroup`, which
 /// shuts it down gracefully (in-flight requests finish, the listener closes).
 public struct ControllerServer: Sendable {
     public let configuration: ControllerServerConfiguration
     private let api: any ControllerAPI
+    private let dashboard: Dashboard?
     private let logger: Logger
 
     /// Throws when the configuration is unusable, e.g. a non-loopback host without
@@ -17,10 +18,12 @@ public struct ControllerServer: Sendable {
     public init(
         api: any ControllerAPI,
         configuration: ControllerServerConfiguration,
+        dashboard: Dashboard? = nil,
         logger: Logger = Logger(label: "capstan.controller.http")
     ) throws(ControllerServerError) {
         try configuration.validate()
         self.api = api
+        self.dashboard = dashboard
         self.configuration = configuration
         self.logger = logger
     }
@@ -39,6 +42,7 @@ public struct ControllerServer: Sendable {
             },
             adminToken: configuration.adminToken,
             maxWebhookBodySize: configuration.maxWebhookBodySize,
+            dashboard: dashboard.map { DashboardResponder(api: api, dashboard: $0, adminToken: configuration.adminToken, logger: logger) },
             logger: logger
         )
         let requestedPort = configuration.port

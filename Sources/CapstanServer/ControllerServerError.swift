@@ -7,3 +7,16 @@ public enum ControllerServerError: Error, Sendable, Equatable {
     case emptyAdminToken
     case emptyBranch
 }
+
+extension ControllerServerError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .remoteBindNotAllowed(let host):
+            return "\(host) is not a loopback address; pass --allow-remote to listen on it (and put TLS in front)"
+        case .invalidPort(let port): return "port \(port) is not between 0 and 65535"
+        case .emptyWebhookSecret: return "the webhook secret is empty"
+        case .emptyAdminToken: return "the admin token is empty"
+        case .emptyBranch: return "the branch name is empty"
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapstanAudit
+import CapstanCore
 import CapstanDocker
 import CapstanGateway
 import CapstanGit
@@ -81,6 +82,15 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .customLong("gateway-allowed-origin"), help: "A browser origin the gateway accepts besides loopback ones (repeatable).")
     var gatewayAllowedOrigins: [String] = []
 
+    @Flag(help: "Let --listen name a non-loopback address (put TLS in front; the dashboard then asks remote browsers to sign in).")
+    var allowRemote = false
+
+    @Option(help: "Who signs in to the dashboard: remote (browsers not on this host) or always (behind a reverse proxy on this host).")
+    var dashboardAuth: DashboardAuth = .remote
+
+    @Flag(help: "Serve no dashboard, only the API.")
+    var noDashboard = false
+
     func run() async throws {
         let state = engine.stateDirectory
         let lock: StateLock
@@ -110,8 +120,6 @@ struct ControllerCommand: AsyncParsableCommand {
                 announce("capstan controller: MCP gateway on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/mcp")
             })
             if let admin = server.makeAdminApplication() { gatewayServices.append(admin) }
-            // Last, because a ServiceGroup shuts services down in reverse order: streams end first.
-            gatewayServices.append(GatewayStreamsService(gateway: gateway))
             pipeline.routes = gateway
             embedded = (gateway, writer)
         } else if noGateway && engine.gatewayAdmin == nil {
@@ -140,12 +148,23 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ValidationError("--listen \"\(listen)\" is not host:port")
         }
         let serverConfig = ControllerServerConfiguration(
-            branch: branch, host: String(listen[..<colon]), port: port,
+            branch: branch, host: String(listen[..<colon]), port: port, allowRemote: allowRemote,
             webhookSecret: try readSecret(file: webhookSecretFile, env: "CAPSTAN_WEBHOOK_SECRET").map { try WebhookSecret(Array($0.utf8)) },
             adminToken: try readSecret(file: adminTokenFile, env: "CAPSTAN_ADMIN_TOKEN").map { try AdminToken($0) })
-        let server = try ControllerServer(api: controller, configuration: serverConfig)
+        let server: ControllerServer
+        do {
+            server = try ControllerServer(api: controller, configuration: serverConfig,
+                                          dashboard: noDashboard ? nil : try dashboard(state: state, gateway: embedded?.gateway, routes: pipeline.routes))
+        } catch let error as ControllerServerError {
+            throw CLIError("--listen: \(error)")
+        }
+        // Last, because a ServiceGroup shuts services down in reverse order: streams end first.
+        let endStreams = EndStreamsOnShutdown { [gateway = embedded?.gateway] in
+            controller.endEvents()
+            gateway?.endStreams()
+        }
         let group = ServiceGroup(
-            services: [ControllerService(controller: controller), server.makeApplication()] + gatewayServices,
+            services: [ControllerService(controller: controller), server.makeApplication()] + gatewayServices + [endStreams],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: .init(label: "capstan.controller"))
         announce("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)")
@@ -155,6 +174,21 @@ struct ControllerCommand: AsyncParsableCommand {
             await embedded.writer.close()
         }
         withExtendedLifetime(lock) {}
+    }
+
+    /// The dashboard reads the state directory's audit store and, when it runs here, the gateway.
+    private func dashboard(state: String, gateway: Gateway?, routes: (any RouteStore)?) throws -> Dashboard {
+        let store: AuditStore
+        do {
+            store = try AuditStore(path: AuditRecorder.path(stateDirectory: state))
+        } catch {
+            throw CLIError("cannot open the audit store for the dashboard: \(error)")
+        }
+        let data = StoreDashboardData(
+            store: store,
+            routes: { try? await routes?.currentRoutes().table },
+            catalog: { await gateway?.toolCatalog() ?? [] })
+        return Dashboard(data: data, auth: dashboardAuth)
     }
 
     private func credentials() throws -> GitCredentials {
@@ -186,3 +220,4 @@ struct ControllerService: Service {
         }
     }
 }
+extension DashboardAuth: ExpressibleByArgument {}

@@ -80,7 +80,7 @@ struct GatewayCommand: AsyncParsableCommand {
         }]
         if let adminApp = server.makeAdminApplication() { services.append(adminApp) }
         // Last, because a ServiceGroup shuts services down in reverse order: streams end first.
-        services.append(GatewayStreamsService(gateway: gateway))
+        services.append(EndStreamsOnShutdown(end: gateway.endStreams))
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: .init(label: "capstan.gateway"))
         try await group.run()
         await gateway.shutdown()

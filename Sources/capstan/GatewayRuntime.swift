@@ -53,14 +53,15 @@ extension GatewayRuntime {
     }
 }
 
-/// Ends the gateway's event streams when graceful shutdown begins: the HTTP server waits for
-/// open responses, and a client's GET stream would otherwise keep it waiting indefinitely.
-struct GatewayStreamsService: Service {
-    let gateway: Gateway
+/// Ends event streams (the gateway's GET streams, the dashboard's live events) when graceful
+/// shutdown begins: the HTTP servers wait for open responses, and a stream would otherwise keep
+/// them waiting indefinitely. Runs last in its group, since a group stops services in reverse.
+struct EndStreamsOnShutdown: Service {
+    let end: @Sendable () -> Void
 
     func run() async throws {
         try? await gracefulShutdown()
-        gateway.endStreams()
+        end()
     }
 }
 

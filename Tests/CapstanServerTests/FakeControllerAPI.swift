@@ -23,6 +23,16 @@ actor FakeControllerAPI: ControllerAPI {
     func metricsText() -> String { metrics }
     func recordWebhook(result: String) { webhookResults.append(result) }
 
+    private var subscribers: [AsyncStream<ControllerEvent>.Continuation] = []
+    func liveEvents() -> AsyncStream<ControllerEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
+        subscribers.append(continuation)
+        return stream
+    }
+    var subscriberCount: Int { subscribers.count }
+    func publish(_ event: ControllerEvent) { for s in subscribers { s.yield(event) } }
+    func endEvents() { for s in subscribers { s.finish() } }
+
     func setReady(_ ready: Bool) { self.ready = ready }
 
     static let sampleStatus = ControllerStatus(

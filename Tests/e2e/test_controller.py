@@ -121,13 +121,15 @@ def test_commit_on_a_file_remote_runs_after_the_next_poll(ws, controller):
     push(ws)
     c = controller().start()
     eventually(lambda: running(ws, "a"), 30)
-    assert c.get("/readyz")[0] == 200
+    eventually(lambda: c.get("/readyz")[0] == 200, 15)
 
     ws.write("b.yaml", server_manifest("b"))
     push(ws)
     eventually(lambda: running(ws, "b"), 15)
+    # The container runs a moment before the controller has recorded the revision as applied.
+    head = sh("git", "-C", ws.repo, "rev-parse", "HEAD").stdout.strip()
+    eventually(lambda: c.status()["lastAppliedRevision"] == head, 15)
     status = c.status()
-    assert status["lastAppliedRevision"] == sh("git", "-C", ws.repo, "rev-parse", "HEAD").stdout.strip()
     assert {r["address"] for r in status["resources"] if r["inSync"]} >= {"server.a", "server.b"}
     metrics = c.get("/metrics")[1]
     assert 'capstan_reconciles_total{result="succeeded"}' in metrics

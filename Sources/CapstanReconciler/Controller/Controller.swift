@@ -1,4 +1,5 @@
 import CapstanCore
+import CapstanGit
 import Foundation
 
 /// Follows a branch and keeps the host converged: every trigger (poll, webhook, manual, drift)
@@ -49,7 +50,10 @@ public actor Controller: ControllerAPI {
     private var ready = false
     private var failures = 0
     private var lastApplied: String?
+    private var lastAppliedCommit: ControllerStatus.Commit?
     private var lastAttempt: ControllerStatus.Attempt?
+    private var syncing = false
+    private let hub = EventHub()
     private var nextPoll: Date?
     private var resources: [ControllerStatus.Resource] = []
     private var instance: String
@@ -93,8 +97,14 @@ public actor Controller: ControllerAPI {
 
     public func status() -> ControllerStatus {
         ControllerStatus(instance: instance, repository: config.repository, branch: config.branch,
-                         lastAppliedRevision: lastApplied, lastAttempt: lastAttempt, nextPoll: nextPoll, resources: resources)
+                         lastAppliedRevision: lastApplied, lastAttempt: lastAttempt, nextPoll: nextPoll, resources: resources,
+                         lastAppliedCommit: lastAppliedCommit, syncing: syncing)
     }
+
+    public func liveEvents() -> AsyncStream<ControllerEvent> { hub.subscribe() }
+
+    /// Ends the event streams: at shutdown, the HTTP server waits for open responses.
+    public nonisolated func endEvents() { hub.finishAll() }
 
     // MARK: The loop
 
@@ -149,9 +159,12 @@ public actor Controller: ControllerAPI {
         var failures = 0
         while !Task.isCancelled {
             do {
-                for try await event in events(instance) where ["die", "stop", "destroy", "oom", "kill"].contains(event.action) {
+                for try await event in events(instance) {
                     failures = 0
-                    trigger(.drift(server: event.server))
+                    hub.publish(.container(server: event.server, action: event.action))
+                    if ["die", "stop", "destroy", "oom", "kill"].contains(event.action) {
+                        trigger(.drift(server: event.server))
+                    }
                 }
             } catch {
                 failures += 1
@@ -165,6 +178,8 @@ public actor Controller: ControllerAPI {
         let started = now()
         let triggerName = (batch.first { $0 != .poll } ?? batch[0]).auditName
         for case .manual(let server?) in batch { budget.reset(server) }
+        syncing = true
+        hub.publish(.syncStarted(trigger: triggerName))
 
         let source: ManifestSource
         do {
@@ -172,9 +187,10 @@ public actor Controller: ControllerAPI {
         } catch {
             failures += 1
             metrics.increment("capstan_git_fetch_errors_total")
-            finish(revision: nil, trigger: triggerName, result: "fetch_failed", errors: [String(describing: error)], started: started)
+            finish(revision: nil, commit: nil, trigger: triggerName, result: "fetch_failed", errors: [String(describing: error)], started: started)
             return
         }
+        let commit = source.commit.map(Self.commit)
         let prepared: PlanPipeline.Prepared
         do {
             prepared = try await pipeline.prepare(source)
@@ -182,7 +198,7 @@ public actor Controller: ControllerAPI {
             let (result, errors) = Self.describe(error)
             if result != "invalid" { failures += 1 }
             try? await recorder.recordRejected(revision: source.revision, trigger: triggerName, started: started, ended: now())
-            finish(revision: source.revision, trigger: triggerName, result: result, errors: errors, started: started)
+            finish(revision: source.revision, commit: commit, trigger: triggerName, result: result, errors: errors, started: started)
             return
         }
         instance = prepared.plan.instance
@@ -215,12 +231,15 @@ public actor Controller: ControllerAPI {
         try? await recorder.record(runID: runID, revision: plan.revision, trigger: triggerName, started: started,
                                    ended: now(), report: report)
         failures = report.succeeded ? 0 : failures + 1
+        // Resources first: a status read between the two must never pair the new revision with
+        // the resources observed before the apply.
+        await refreshResources(source)
         if report.succeeded {
             lastApplied = plan.revision
+            lastAppliedCommit = commit
             ready = true
         }
-        await refreshResources(source)
-        finish(revision: plan.revision, trigger: triggerName, result: report.succeeded ? "succeeded" : "failed",
+        finish(revision: plan.revision, commit: commit, trigger: triggerName, result: report.succeeded ? "succeeded" : "failed",
                errors: report.failed.map { "\($0.address): \($0.outcome.message ?? $0.outcome.word)" }, started: started)
     }
 
@@ -253,10 +272,14 @@ public actor Controller: ControllerAPI {
     private func refreshResources(_ source: ManifestSource) async {
         guard let prepared = try? await pipeline.prepare(source) else { return }
         let looping = budget.crashLoopingServers
-        resources = StatusReport(plan: prepared.plan).rows.map { row in
+        let at = now()
+        resources = zip(StatusReport(plan: prepared.plan).rows, prepared.plan.actions).map { row, action in
             let server = row.address.hasPrefix("server.") ? String(row.address.dropFirst("server.".count)) : ""
             return ControllerStatus.Resource(address: row.address, desired: row.desired, observed: row.observed,
-                                             inSync: row.inSync, pending: row.pending, crashLooping: looping.contains(server))
+                                             inSync: row.inSync, pending: row.pending, crashLooping: looping.contains(server),
+                                             desiredImage: action.after?.image, observedImage: action.before?.image,
+                                             desiredSpecHash: action.after?.specHash, observedSpecHash: action.before?.specHash,
+                                             restarts: budget.restartCount(of: server, at: at))
         }
         let counts = Dictionary(grouping: resources) { $0.crashLooping ? "crash_looping" : $0.inSync ? "in_sync" : "drifted" }
         for state in ["in_sync", "drifted", "crash_looping"] {
@@ -264,8 +287,15 @@ public actor Controller: ControllerAPI {
         }
     }
 
-    private func finish(revision: String?, trigger: String, result: String, errors: [String], started: Date) {
-        lastAttempt = .init(revision: revision, trigger: trigger, at: started, result: result, errors: errors)
+    private static func commit(_ info: CommitInfo) -> ControllerStatus.Commit {
+        ControllerStatus.Commit(revision: info.id.description, summary: info.summary, author: info.authorName,
+                                authoredAt: Date(timeIntervalSince1970: TimeInterval(info.authorTime)))
+    }
+
+    private func finish(revision: String?, commit: ControllerStatus.Commit?, trigger: String, result: String, errors: [String], started: Date) {
+        lastAttempt = .init(revision: revision, trigger: trigger, at: started, result: result, errors: errors, commit: commit)
+        syncing = false
+        hub.publish(.syncFinished(result: result, revision: revision))
         let nowHealthy = result == "succeeded"
         if nowHealthy != healthy {
             if !nowHealthy || healthy == false {

@@ -15,7 +15,8 @@ public enum ControllerSources {
             try await Task.detached {
                 let repository = try GitRepository.cloneOrOpen(url: url, into: mirror, credentials: credentials)
                 let commit = try repository.resolve(ref: "refs/heads/\(branch)")
-                return ManifestSource(tree: try repository.tree(at: commit), revision: commit.description, description: description)
+                return ManifestSource(tree: try repository.tree(at: commit), revision: commit.description, description: description,
+                                      commit: try? repository.commitInfo(commit))
             }.value
         }
     }

@@ -38,6 +38,11 @@ public struct RestartBudget: Sendable {
 
     public var crashLoopingServers: Set<String> { Set(crashLooping.keys) }
 
+    /// Restarts recorded within the window before `now`.
+    public func restartCount(of server: String, at now: Date) -> Int {
+        (restarts[server] ?? []).filter { now.timeIntervalSince($0) < window }.count
+    }
+
     /// A spec change or a manual sync of the server gives it a fresh budget.
     public mutating func reset(_ server: String) {
         crashLooping[server] = nil
