@@ -178,7 +178,7 @@ import Testing
 
     @Test func signInRedirectsOnlyToLocalPaths() {
         #expect(DashboardAccess.safeNext("/servers?x=1") == "/servers?x=1")
-        for bad in [nil, "", "//evil.example", "/\\evil.example", "https://evil.example", "servers", "/a\nLocation: x"] {
+        for bad in [nil, "", "//evil.example", "/\\evil.example", "https://evil.example", "servers", "/a\nLocation: x", "/\t/evil.example", "/\r/evil", "/\u{7f}x"] {
             #expect(DashboardAccess.safeNext(bad) == "/")
         }
     }

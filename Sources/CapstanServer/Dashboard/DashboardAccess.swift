@@ -29,9 +29,12 @@ enum DashboardAccess {
     }
 
     /// A sign-in's `next` may only name a path on this server: `/x`, never `//host` or a URL.
+    /// Browsers drop tabs and newlines from a `Location` before reading it (`/\t/host` becomes
+    /// `//host`), so any control character, and any backslash, refuses it.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"),
-              !next.contains(where: { $0.isNewline || $0 == "\\" }) else { return "/" }
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"),
+              !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || $0 == "\\" || $0.properties.generalCategory == .control })
+        else { return "/" }
         return next
     }
 }

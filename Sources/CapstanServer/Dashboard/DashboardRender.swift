@@ -27,16 +27,7 @@ enum DashboardRender {
                 : "<li><a href=\"\(item.rawValue)\">\(item.title)</a></li>"
         }
         return """
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="color-scheme" content="light dark">
-            <title>\(tab.title) · \(instance) · Capstan</title>
-            <link rel="stylesheet" href="/assets/dashboard.css">
-            <script src="/assets/dashboard.js" defer></script>
-            </head>
+            \(head(title: "\(tab.title) · \(instance)", script: true))
             <body>
             <a class="skip" href="#main">Skip to content</a>
             <header>
@@ -58,15 +49,7 @@ enum DashboardRender {
     /// A small page for login and errors, without the navigation of a signed-in user.
     static func plain(title: String, body: HTML) -> HTML {
         """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="color-scheme" content="light dark">
-        <title>\(title) · Capstan</title>
-        <link rel="stylesheet" href="/assets/dashboard.css">
-        </head>
+        \(head(title: title, script: false))
         <body>
         <main id="main" class="narrow">
         <h1>\(title)</h1>
@@ -75,6 +58,20 @@ enum DashboardRender {
         </body>
         </html>
 
+        """
+    }
+
+    static func head(title: String, script: Bool) -> HTML {
+        """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="color-scheme" content="light dark">
+        <title>\(title) · Capstan</title>
+        <link rel="stylesheet" href="/assets/dashboard.css">\(script ? "\n<script src=\"/assets/dashboard.js\" defer></script>" as HTML : .empty)
+        </head>
         """
     }
 

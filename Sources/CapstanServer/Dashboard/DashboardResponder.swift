@@ -60,7 +60,8 @@ struct DashboardResponder: Sendable {
             response.headers[.wwwAuthenticate] = #"Bearer realm="capstan""#
             return secured(response)
         case .signIn:
-            return redirect(to: "/login?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"))
+            // The whole target, query too, so `/calls?client=x` comes back filtered after sign-in.
+            return redirect(to: "/login?next=" + (request.uri.description.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-._~"))) ?? "/"))
         case .forbidden:
             let reason = "the dashboard is served to this host only; start the controller with --admin-token-file to sign in from elsewhere"
             if isAPI { return secured(.json(.forbidden, ["error": "forbidden", "reason": reason])) }
