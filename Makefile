@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAPSTAN := .build/debug/capstan
 PYTEST := .venv/bin/python -m pytest -q
 
-.PHONY: demo test deps build engine test-swift test-python bench clean
+.PHONY: demo test deps build engine test-swift test-python bench reliability fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,6 +20,16 @@ test: build
 	$(SWIFT) build --build-tests; \
 	$(SWIFT) test --skip-build; \
 	CAPSTAN_BIN=$(CURDIR)/$(CAPSTAN) $(PYTEST) Tests examples/quickstart/projects/textkit
+
+# Fault injection, load and security scenarios in their full form, a fuzzing pass, and
+# docs/RELIABILITY.md written from what they measured. `make test` runs the short form.
+reliability: build
+	@set -e; eval "$$(scripts/docker-engine.sh)"; .venv/bin/python scripts/reliability.py
+
+# Each libFuzzer target for FUZZ_SECONDS (default 60), from the committed corpora.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Benchmarks are measured, not asserted: see docs/benchmarks.md.
 bench: deps

@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "capstan", targets: ["capstan"]),
+        // For the fuzz targets of Fuzz/Package.swift, built apart with `-sanitize=fuzzer,address`.
+        .library(name: "CapstanCore", targets: ["CapstanCore"]),
+        .library(name: "CapstanGateway", targets: ["CapstanGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

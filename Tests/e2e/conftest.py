@@ -154,3 +154,48 @@ def eventually(check, timeout: float, interval: float = 0.1):
             return last
         time.sleep(interval)
     raise AssertionError(f"not true within {timeout}s (last: {last!r})")
+
+
+# --- Reliability scenarios (issue 7) -------------------------------------------------------
+# `make test` runs every scenario in its short form; `make reliability` sets
+# CAPSTAN_RELIABILITY=full (more iterations, more clients) and CAPSTAN_RELIABILITY_OUT to a file
+# that collects one JSON line per scenario, from which scripts/reliability.py writes
+# docs/RELIABILITY.md.
+
+FULL = os.environ.get("CAPSTAN_RELIABILITY") == "full"
+
+
+def scale(short, full):
+    """The short form's figure in `make test`, the full one under `make reliability`."""
+    return full if FULL else short
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.reliability_outcome = report.outcome
+
+
+@pytest.fixture
+def reliability(request):
+    """`record(scenario, injected, outcome, **numbers)`: one row of docs/RELIABILITY.md.
+
+    `scenario` names what is tested, `injected` the fault or input, `outcome` what Capstan did
+    (in words), `numbers` the measured figures (calls made, rows recorded, seconds to converge…).
+    The row is written after the test with whether it passed, so a failing scenario shows up as
+    failed in the table rather than not at all."""
+    rows = []
+
+    def record(scenario: str, injected: str, outcome: str, **numbers):
+        rows.append({"scenario": scenario, "injected": injected, "outcome": outcome, "numbers": numbers})
+
+    yield record
+    out = os.environ.get("CAPSTAN_RELIABILITY_OUT")
+    if out:
+        passed = getattr(request.node, "reliability_outcome", "failed") == "passed"
+        with open(out, "a") as f:
+            for row in rows or [{"scenario": request.node.name, "injected": "", "outcome": "", "numbers": {}}]:
+                row.update(test=request.node.nodeid, passed=passed, full=FULL)
+                f.write(json.dumps(row) + "\n")
