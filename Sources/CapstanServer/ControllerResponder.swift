@@ -114,6 +114,11 @@ struct ControllerResponder: HTTPResponder {
             return .json(.accepted, ["result": outcome.result, "reason": "event \(event) is not a push"])
         case .ignored(_, .otherRef(let ref)):
             return .json(.accepted, ["result": outcome.result, "reason": "\(ref) is not the followed branch"])
+        case .ignored(_, .replayed):
+            // 202, not an error: a forge retrying a delivery whose answer it lost must not see a
+            // failure. The id is not echoed: it is the sender's text.
+            return .json(.accepted, ["result": outcome.result,
+                                     "reason": "this delivery was already accepted; a delivery sent again queues no second sync"])
         case .badSignature:
             return .json(.unauthorized, ["result": outcome.result])
         case .badRequest(.unknownSender):
@@ -130,6 +135,9 @@ struct ControllerResponder: HTTPResponder {
         switch outcome {
         case .accepted(let provider):
             logger.info("webhook accepted, sync queued", metadata: ["provider": "\(provider.rawValue)"])
+        case .ignored(let provider, .replayed):
+            // Not the id: it is a header value.
+            logger.notice("webhook ignored: delivery already accepted", metadata: ["provider": "\(provider.rawValue)"])
         case .ignored(let provider, let reason):
             logger.debug("webhook ignored", metadata: ["provider": "\(provider.rawValue)", "reason": "\(reason)"])
         case .badSignature(let check):

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A forge that sends push webhooks. The raw value is the provider name of `SyncTrigger.webhook`.
 public enum WebhookProvider: String, Sendable, Equatable, CaseIterable {
     case github
@@ -21,7 +23,8 @@ struct WebhookHeaders: Sendable {
     subscript(name: String) -> String? { values[name.lowercased()] }
 }
 
-/// What to do with one webhook delivery, decided from its headers and raw body alone.
+/// What to do with one webhook delivery, decided from its headers and raw body, and for an
+/// accepted push, whether its delivery id was accepted before.
 enum WebhookOutcome: Sendable, Equatable {
     case accepted(WebhookProvider)
     case ignored(WebhookProvider, IgnoredReason)
@@ -32,6 +35,8 @@ enum WebhookOutcome: Sendable, Equatable {
     enum IgnoredReason: Sendable, Equatable {
         case notAPush(event: String)
         case otherRef(String)
+        /// A push whose delivery id was accepted a moment ago: already queued once.
+        case replayed(delivery: String)
     }
 
     enum BadRequestReason: Sendable, Equatable {
@@ -44,6 +49,7 @@ enum WebhookOutcome: Sendable, Equatable {
     var result: String {
         switch self {
         case .accepted: return "accepted"
+        case .ignored(_, .replayed): return "replayed"
         case .ignored: return "ignored"
         case .badSignature: return "bad_signature"
         case .badRequest: return "bad_request"
@@ -53,12 +59,15 @@ enum WebhookOutcome: Sendable, Equatable {
 }
 
 /// Classifies deliveries: sender, then credential (before a byte of the body is parsed), then
-/// event kind, then the pushed ref.
+/// event kind, then the pushed ref, then whether the same delivery was accepted already.
 struct WebhookEvaluator: Sendable {
     let secret: WebhookSecret
     let branch: FollowedBranch
+    /// Shared by every request the evaluator sees (it is a reference): ids are remembered only
+    /// once a delivery is signed and accepted, so nobody without the secret can fill it.
+    var deliveries = WebhookDeliveries()
 
-    func evaluate(headers: WebhookHeaders, body: [UInt8]) -> WebhookOutcome {
+    func evaluate(headers: WebhookHeaders, body: [UInt8], now: Date = Date()) -> WebhookOutcome {
         // Gitea and Forgejo also send `X-GitHub-Event`, so their own headers are looked at first.
         let provider: WebhookProvider
         let event: String
@@ -88,7 +97,14 @@ struct WebhookEvaluator: Sendable {
         case .malformed:
             return .badRequest(.malformedPayload)
         case .ref(let ref):
-            return branch.matches(ref: ref) ? .accepted(provider) : .ignored(provider, .otherRef(ref))
+            guard branch.matches(ref: ref) else { return .ignored(provider, .otherRef(ref)) }
+            // The same delivery sent twice queues one sync. A delivery without an id (a hand-made
+            // request, an old forge) cannot be recognised and is accepted as before.
+            if let id = WebhookDeliveries.deliveryID(headers, provider: provider),
+               !deliveries.firstTime(id, provider: provider, now: now) {
+                return .ignored(provider, .replayed(delivery: id))
+            }
+            return .accepted(provider)
         }
     }
 

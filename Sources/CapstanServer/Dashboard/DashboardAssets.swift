@@ -43,7 +43,7 @@ enum DashboardAssets {
         .matrix .server { display: block; color: var(--muted); font-weight: 400; }
         td.allow { color: var(--ok); background: var(--okbg); }
         td.deny { color: var(--muted); }
-        .badge { display: inline-block; padding: 0 0.45rem; border-radius: 999px; font-size: 0.85em; border: 1px solid var(--line); }
+        .badge { white-space: nowrap; display: inline-block; padding: 0 0.45rem; border-radius: 999px; font-size: 0.85em; border: 1px solid var(--line); }
         .badge.synced, .badge.succeeded, .badge.in-sync, .badge.allowed, .badge.ok { color: var(--ok); background: var(--okbg); border-color: transparent; }
         .badge.failed, .badge.crash-looping, .badge.denied, .badge.invalid, .badge.fetch_failed, .badge.timeout, .badge.unavailable, .badge.protocol-error, .badge.tool-error, .badge.engine_error, .badge.gateway_error, .badge.unplannable { color: var(--bad); background: var(--badbg); border-color: transparent; }
         .badge.out-of-sync, .badge.drifted, .badge.syncing, .badge.partial { color: var(--warn); background: var(--warnbg); border-color: transparent; }
@@ -66,6 +66,12 @@ enum DashboardAssets {
           .facts { grid-template-columns: 1fr; }
           .facts dt { margin-top: 0.4rem; }
           .live { margin-left: 0; width: 100%; }
+          /* A table of cards: one server per block, each cell labelled, nothing to scroll. */
+          table.cards thead { position: absolute; left: -9999px; }
+          table.cards, table.cards tbody, table.cards tr, table.cards th, table.cards td { display: block; }
+          table.cards tr { border-bottom: 1px solid var(--line); padding: 0.4rem 0; }
+          table.cards th, table.cards td { border: 0; padding: 0.2rem 0.7rem; text-align: left; }
+          table.cards td::before { content: attr(data-label); display: block; font-size: 0.8em; color: var(--muted); }
         }
         """#
 

@@ -140,18 +140,18 @@ enum DashboardRender {
             return """
                 <tr>
                 <th scope="row">\(s.name)</th>
-                <td>\(state)\(pending)</td>
-                <td>\(s.desiredState) / <strong>\(s.observedState)</strong></td>
-                <td><code>\(shortImage(s.desiredImage))</code>\(s.observedImage != nil && s.observedImage != s.desiredImage ? "<br>runs <code>\(shortImage(s.observedImage))</code>" as HTML : .empty)</td>
-                <td><code>\(s.desiredSpecHash ?? "-")</code>\(s.observedSpecHash != s.desiredSpecHash ? "<br>runs <code>\(s.observedSpecHash ?? "none")</code>" as HTML : .empty)</td>
-                <td class="num">\(s.restarts)</td>
-                <td>\(tools)</td>
+                <td data-label="Sync">\(state)\(pending)</td>
+                <td data-label="Desired / observed">\(s.desiredState) / <strong>\(s.observedState)</strong></td>
+                <td data-label="Image"><code>\(shortImage(s.desiredImage))</code>\(s.observedImage != nil && s.observedImage != s.desiredImage ? "<br>runs <code>\(shortImage(s.observedImage))</code>" as HTML : .empty)</td>
+                <td data-label="Spec"><code>\(s.desiredSpecHash ?? "-")</code>\(s.observedSpecHash != s.desiredSpecHash ? "<br>runs <code>\(s.observedSpecHash ?? "none")</code>" as HTML : .empty)</td>
+                <td class="num" data-label="Restarts">\(s.restarts)</td>
+                <td data-label="Tools → clients">\(tools)</td>
                 </tr>
                 """
         }
         return """
             <div class="scroll" tabindex="0" role="region" aria-label="Servers table">
-            <table>
+            <table class="cards">
             <thead><tr><th scope="col">Server</th><th scope="col">Sync</th><th scope="col">Desired / observed</th>
             <th scope="col">Image</th><th scope="col">Spec</th><th scope="col">Restarts</th><th scope="col">Tools → clients allowed</th></tr></thead>
             <tbody>\(rows)</tbody>
