@@ -23,8 +23,8 @@ public struct AuditRun: Sendable, Equatable {
     public let result: Result
 
     public init(id: String, revision: String, trigger: Trigger, startedAt: Date, finishedAt: Date, result: Result) {
-        self.id = id
-        self.revision = revision
+        self.id = CappedText.storable(id)
+        self.revision = CappedText.storable(revision)
         self.trigger = trigger
         self.startedAt = Date(milliseconds: startedAt.milliseconds)
         self.finishedAt = Date(milliseconds: finishedAt.milliseconds)
@@ -58,11 +58,11 @@ public struct AuditAction: Sendable, Equatable {
 
     public init(runID: String, address: String, kind: String, beforeHash: String?, afterHash: String?,
                 outcome: Outcome, error: String?, durationMs: Int64) {
-        self.runID = runID
-        self.address = address
-        self.kind = kind
-        self.beforeHash = beforeHash
-        self.afterHash = afterHash
+        self.runID = CappedText.storable(runID)
+        self.address = CappedText.storable(address)
+        self.kind = CappedText.storable(kind)
+        self.beforeHash = beforeHash.map(CappedText.storable)
+        self.afterHash = afterHash.map(CappedText.storable)
         self.outcome = outcome
         self.error = error.map { CappedText.cap($0, bytes: Self.maxErrorBytes) }
         self.durationMs = durationMs
@@ -72,8 +72,17 @@ public struct AuditAction: Sendable, Equatable {
 /// Texts longer than a record's limit are truncated, not refused: refusing would lose the record
 /// of exactly the failures (or the abuse) that matter. The kept text ends with the marker
 /// `… [truncated, N bytes in all]`, and the whole stays within `limit` UTF-8 bytes.
+///
+/// A NUL becomes U+FFFD first: SQLite's text ends at a NUL as GRDB binds it, so a stored row
+/// would differ from the hashed one and `verify` would call the chain broken. Any client can put
+/// a NUL in a tool name, so this is not hypothetical.
 enum CappedText {
+    static func storable(_ text: String) -> String {
+        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+    }
+
     static func cap(_ text: String, bytes limit: Int) -> String {
+        let text = storable(text)
         let total = text.utf8.count
         guard total > limit else { return text }
         let marker = "… [truncated, \(total) bytes in all]"

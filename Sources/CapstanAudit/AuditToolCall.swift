@@ -63,7 +63,7 @@ public struct AuditToolCall: Sendable, Equatable {
         self.decision = decision
         self.outcome = outcome
         self.durationMs = durationMs
-        self.argumentsSHA256 = argumentsSHA256
+        self.argumentsSHA256 = CappedText.storable(argumentsSHA256)
         self.protocolVersion = protocolVersion.map { CappedText.cap($0, bytes: Self.maxNameBytes) }
         self.error = error.map { CappedText.cap($0, bytes: Self.maxErrorBytes) }
     }

@@ -146,3 +146,22 @@ struct ToolCallRecordTests {
         #expect(try await store.verify() == .intact(rows: 5))
     }
 }
+
+/// Any client can put a NUL in a tool name; the row must still verify.
+@Suite struct NulInTextTests {
+    @Test func aNulInAnyTextIsStoredAsReplacementCharacterAndTheChainVerifies() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let store = try AuditStore(path: dir.storePath)
+        _ = try await store.append(.call(Sample.call(tool: "x__y\u{0}z", error: "bad\u{0}")))
+        _ = try await store.append(.action(AuditAction(runID: "r\u{0}", address: "server.a\u{0}", kind: "create", beforeHash: nil,
+                                                       afterHash: nil, outcome: .failed, error: "e\u{0}", durationMs: 1)))
+        _ = try await store.append(.call(Sample.call(n: 2)))
+        let verification = try await store.verify()
+        #expect(verification == .intact(rows: 3))
+        let calls = try await store.calls()
+        guard case .call(let call) = calls.first?.record else { Issue.record("no call"); return }
+        #expect(call.tool == "x__y\u{FFFD}z")
+        #expect(call.error == "bad\u{FFFD}")
+    }
+}
