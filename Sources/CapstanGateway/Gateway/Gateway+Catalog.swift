@@ -1,4 +1,5 @@
 import CapstanCore
+import Synchronization
 
 extension Gateway {
     /// Every routed server's tools: from the list cache when a client has listed them, asked of
@@ -23,8 +24,17 @@ extension Gateway {
             let items: [JSONValue]
             if let cached = backend.cachedList(.tools) {
                 items = cached
+            } else if let recent = catalogFailures.recent(server) {
+                // A server that just failed to answer is not asked again for a while: every
+                // dashboard load would otherwise wait out its timeout.
+                return ServerTools(server: server, tools: nil, error: recent)
             } else {
-                items = try await Self.within(timeout, server: server) { () async throws(BackendError) in try await backend.list(.tools) }
+                do throws(BackendError) {
+                    items = try await Self.within(timeout, server: server) { () async throws(BackendError) in try await backend.list(.tools) }
+                } catch {
+                    catalogFailures.record(server, Self.describe(error).1)
+                    throw error
+                }
             }
             let tools = items.compactMap { item -> OfferedTool? in
                 guard let name = item["name"]?.stringValue else { return nil }
@@ -34,5 +44,24 @@ extension Gateway {
         } catch {
             return ServerTools(server: server, tools: nil, error: Self.describe(error).1)
         }
+    }
+}
+
+/// Servers whose tool list could not be had lately, and why.
+final class CatalogFailures: Sendable {
+    static let retryAfter: Duration = .seconds(30)
+    private let failures = Mutex<[String: (at: ContinuousClock.Instant, error: String)]>([:])
+
+    func recent(_ server: String, now: ContinuousClock.Instant = .now) -> String? {
+        failures.withLock { failures in
+            guard let failure = failures[server] else { return nil }
+            if now - failure.at < Self.retryAfter { return failure.error }
+            failures[server] = nil
+            return nil
+        }
+    }
+
+    func record(_ server: String, _ error: String, now: ContinuousClock.Instant = .now) {
+        failures.withLock { $0[server] = (now, error) }
     }
 }

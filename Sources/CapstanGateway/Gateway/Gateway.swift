@@ -20,6 +20,7 @@ public final class Gateway: Sendable {
     let pool: BackendPool
     let auditor: any CallAuditor
     let changes = ChangeHub()
+    let catalogFailures = CatalogFailures()
     let logger: Logger
     let version: String
     /// Called after every accepted route replacement, e.g. to persist the table.
