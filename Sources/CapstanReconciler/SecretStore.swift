@@ -26,6 +26,9 @@ public struct SecretStore: Sendable {
             throw .secretUnreadable(name: name, directory: directory)
         }
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        // Refused here, at plan time, before anything is applied: the engine would refuse it
+        // later with a message that quotes the value.
+        if bytes.contains(0) { throw .secretHasNul(name: name, directory: directory) }
         return bytes
     }
 
