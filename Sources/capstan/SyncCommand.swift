@@ -35,7 +35,12 @@ struct SyncCommand: AsyncParsableCommand {
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: server.map { ["server": $0] } ?? [:])
-        let (_, response) = try await URLSession.shared.data(for: request)
+        let response: URLResponse
+        do {
+            (_, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw CLIError("cannot reach the controller at \(controller): \(error.localizedDescription); is `capstan controller` running, and is --controller its --listen address?")
+        }
         let code = (response as? HTTPURLResponse)?.statusCode ?? 0
         switch code {
         case 200..<300: print("Sync queued\(server.map { " (crash-loop mark of \($0) cleared)" } ?? "").")
