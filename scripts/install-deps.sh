@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Capstan needs on a Debian machine that has only the Swift
 # toolchain: the C libraries behind the system-library targets, Python for the schema and CLI
-# tests (in .venv), and nothing else. Idempotent and quiet when everything is there.
+# tests (in .venv), headless Chromium and a font for the dashboard's browser tests
+# (Tests/browser), and nothing else. Idempotent and quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(libyaml-dev libgit2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 python3-venv python3-pip git ca-certificates)
+debs=(libyaml-dev libgit2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3 python3-venv python3-pip git ca-certificates
+      chromium fonts-dejavu-core)
 missing=()
 for pkg in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -91,8 +91,9 @@ def quickstart(tmp_path_factory, capstan_bin):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with Browser.launch(tmp_path_factory.mktemp("chromium")) as b:
+def browser(tmp_path_factory, quickstart):
+    # Chromium runs in a network namespace of its own: the controller's port is the one it may reach.
+    with Browser.launch(tmp_path_factory.mktemp("chromium"), ports=(quickstart.c.port,)) as b:
         yield b
 
 
