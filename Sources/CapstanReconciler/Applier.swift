@@ -124,7 +124,11 @@ public struct Applier: Sendable {
     /// one is started again and stays.
     private func replace(_ oldID: String?, with recipe: ContainerRecipe, name: String) async throws {
         let hash = recipe.labels[OwnershipLabel.specHash] ?? ""
-        let temporary = "\(name)-next-\(hash.dropFirst("sha256:".count).prefix(8))"
+        // The run's id is part of the name: an apply killed mid-replace leaves its temporary
+        // container behind, and a later replace to the same spec must not collide with it (the
+        // planner deletes it as a duplicate in that same run).
+        let run = runID.isEmpty ? "" : "-" + runID.prefix(8)
+        let temporary = "\(name)-next-\(hash.dropFirst("sha256:".count).prefix(8))\(run)"
         let newID = try await engine.create(name: temporary, recipe)
         if let oldID { try await engine.stop(oldID, timeoutSeconds: stopTimeoutSeconds) }
         do {
@@ -231,8 +235,4 @@ struct ApplyFailure: Error, CustomStringConvertible {
 func seconds(since start: ContinuousClock.Instant) -> Double {
     let d = ContinuousClock.now - start
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-}
-
-func describe(_ error: any Error) -> String {
-    String(describing: error)
 }

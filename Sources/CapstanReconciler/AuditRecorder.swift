@@ -5,8 +5,24 @@ import Foundation
 /// and error texts reach it: an ActionResult holds no secret value.
 public struct AuditRecorder: ApplyRecorder {
     public let store: AuditStore
+    /// Free bytes on the filesystem of a path; tests stand in a full disk.
+    public var freeBytes: @Sendable (String) -> Int64?
+    /// Below this many free bytes the controller applies nothing (see `AuditRoom`).
+    public var floor: Int64
+
+    public init(store: AuditStore, floor: Int64 = AuditRoom.floor,
+                freeBytes: @escaping @Sendable (String) -> Int64? = AuditRoom.freeBytes(atPath:)) {
+        self.store = store
+        self.floor = floor
+        self.freeBytes = freeBytes
+    }
 
     public static func path(stateDirectory: String) -> String { stateDirectory + "/audit.db" }
+
+    /// Why nothing may be applied now, or nil when the store has room to record a run.
+    public func refusalToApply() -> String? {
+        AuditRoom.refusal(freeBytes: freeBytes(store.path), floor: floor, storePath: store.path)
+    }
 
     public static func open(stateDirectory: String) throws -> AuditRecorder {
         AuditRecorder(store: try AuditStore(path: path(stateDirectory: stateDirectory)))

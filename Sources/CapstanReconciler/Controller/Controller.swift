@@ -1,6 +1,7 @@
 import CapstanCore
 import CapstanGit
 import Foundation
+import Synchronization
 
 /// Follows a branch and keeps the host converged: every trigger (poll, webhook, manual, drift)
 /// only queues work; reconciles run one at a time, and triggers that arrive during one are
@@ -207,6 +208,15 @@ public actor Controller: ControllerAPI {
             let watched = instance
             watcher = (watched, Task { await self.watchEvents(instance: watched) })
         }
+        // Nothing is applied that the audit store cannot record: with its disk full the controller
+        // stops before acting, says why, and retries with backoff until there is room again.
+        if let refusal = recorder.refusalToApply() {
+            failures += 1
+            await refreshResources(source)
+            finish(revision: prepared.plan.revision, commit: commit, trigger: triggerName, result: "audit_unavailable",
+                   errors: [refusal], started: started)
+            return
+        }
         let (plan, newlyLooping) = withRestartBudget(prepared.plan)
         let runID = UUID().uuidString.lowercased()
         for server in newlyLooping {
@@ -215,22 +225,31 @@ public actor Controller: ControllerAPI {
                    errors: ["restarted \(budget.limit) times within \(Int(budget.window)) s"])
         }
         var report = ApplyReport(results: [])
+        let unrecorded = Unrecorded()
         if plan.hasChanges {
             let applier = Applier(engine: engine, secrets: secrets, concurrency: config.concurrency, recorder: recorder,
                                   routes: pipeline.routes, runID: runID, onEvent: { [metrics] event in
                                       if case .finished(let r) = event, r.kind == .build, r.outcome == .succeeded {
                                           metrics.observe("capstan_build_duration_seconds", [:], r.durationSeconds)
                                       }
+                                      if case .recordFailed(let address, let reason) = event { unrecorded.add("\(address): \(reason)") }
                                   })
             report = await applier.apply(plan, archives: prepared.archives)
             if batch.contains(where: \.isDrift), report.succeeded {
                 metrics.increment("capstan_drift_repairs_total", by: Double(report.results.count))
             }
         }
-        // Every attempt is in the audit store, a no-op one too, with what triggered it.
-        try? await recorder.record(runID: runID, revision: plan.revision, trigger: triggerName, started: started,
-                                   ended: now(), report: report)
-        failures = report.succeeded ? 0 : failures + 1
+        // Every attempt is in the audit store, a no-op one too, with what triggered it. A record
+        // that fails (the disk filled up during the apply) fails the reconcile, so that it is
+        // reported and retried rather than lost in silence.
+        var auditErrors = unrecorded.all.map { "the audit store could not record \($0)" }
+        do {
+            try await recorder.record(runID: runID, revision: plan.revision, trigger: triggerName, started: started,
+                                      ended: now(), report: report)
+        } catch {
+            auditErrors.append("the audit store could not record this run: \(AuditRoom.describe(error))")
+        }
+        failures = report.succeeded && auditErrors.isEmpty ? 0 : failures + 1
         // Resources first: a status read between the two must never pair the new revision with
         // the resources observed before the apply.
         await refreshResources(source)
@@ -239,8 +258,17 @@ public actor Controller: ControllerAPI {
             lastAppliedCommit = commit
             ready = true
         }
-        finish(revision: plan.revision, commit: commit, trigger: triggerName, result: report.succeeded ? "succeeded" : "failed",
-               errors: report.failed.map { "\($0.address): \($0.outcome.message ?? $0.outcome.word)" }, started: started)
+        let result = !auditErrors.isEmpty ? "audit_unavailable" : report.succeeded ? "succeeded" : "failed"
+        finish(revision: plan.revision, commit: commit, trigger: triggerName, result: result,
+               errors: report.failed.map { "\($0.address): \($0.outcome.message ?? $0.outcome.word)" } + auditErrors,
+               started: started)
+    }
+
+    /// Records the applier could not write; its events arrive on its own tasks.
+    private final class Unrecorded: Sendable {
+        private let items = Mutex<[String]>([])
+        func add(_ item: String) { items.withLock { $0.append(item) } }
+        var all: [String] { items.withLock { $0 } }
     }
 
     /// Drops restarts of servers that have spent their restart budget. A create or start (or the

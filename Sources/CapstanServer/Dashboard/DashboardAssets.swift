@@ -45,7 +45,7 @@ enum DashboardAssets {
         td.deny { color: var(--muted); }
         .badge { white-space: nowrap; display: inline-block; padding: 0 0.45rem; border-radius: 999px; font-size: 0.85em; border: 1px solid var(--line); }
         .badge.synced, .badge.succeeded, .badge.in-sync, .badge.allowed, .badge.ok { color: var(--ok); background: var(--okbg); border-color: transparent; }
-        .badge.failed, .badge.crash-looping, .badge.denied, .badge.invalid, .badge.fetch_failed, .badge.timeout, .badge.unavailable, .badge.protocol-error, .badge.tool-error, .badge.engine_error, .badge.gateway_error, .badge.unplannable { color: var(--bad); background: var(--badbg); border-color: transparent; }
+        .badge.failed, .badge.crash-looping, .badge.denied, .badge.invalid, .badge.fetch_failed, .badge.timeout, .badge.unavailable, .badge.protocol-error, .badge.tool-error, .badge.engine_error, .badge.gateway_error, .badge.unplannable, .badge.audit_unavailable { color: var(--bad); background: var(--badbg); border-color: transparent; }
         .badge.out-of-sync, .badge.drifted, .badge.syncing, .badge.partial { color: var(--warn); background: var(--warnbg); border-color: transparent; }
         .state { font-size: 1.2em; margin: 0 0 0.5rem; }
         pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.6rem 0.8rem; overflow-x: auto; }
