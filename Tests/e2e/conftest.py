@@ -105,8 +105,10 @@ class Workspace:
 
     def cleanup(self) -> None:
         ids = sh("docker", "ps", "-aq", "--filter", f"label=capstan.instance={self.instance}").stdout.split()
-        if ids:
-            sh("docker", "rm", "-f", *ids, check=False)
+        # In small batches: one `docker rm -f` of a thousand ids deadlocked Docker 20.10's
+        # network code for the whole engine (the CLI removes 50 at once).
+        for i in range(0, len(ids), 10):
+            sh("docker", "rm", "-f", *ids[i:i + 10], check=False)
         images = sh("docker", "images", "-q", "--filter", f"label=capstan.project={self.project}").stdout.split()
         if images:
             sh("docker", "rmi", "-f", *set(images), check=False)

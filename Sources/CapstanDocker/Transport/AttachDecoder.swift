@@ -71,32 +71,35 @@ struct AttachDecoder {
         while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
             let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<newline])
             switch output {
-            case .stdout: try complete(piece, pending: &stdoutLine, output: output, emit: emit)
-            case .stderr: try complete(piece, pending: &stderrLine, output: output, emit: emit)
+            case .stdout: try Self.complete(piece, pending: &stdoutLine, output: output, emit: emit)
+            case .stderr: try Self.complete(piece, pending: &stderrLine, output: output, emit: emit)
             }
             start = newline + 1
         }
         guard start < bytes.count else { return }
         let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
         switch output {
-        case .stdout: try append(rest, to: &stdoutLine)
-        case .stderr: try append(rest, to: &stderrLine)
+        case .stdout: try Self.append(rest, to: &stdoutLine)
+        case .stderr: try Self.append(rest, to: &stderrLine)
         }
     }
 
-    private func complete(_ piece: UnsafeRawBufferPointer, pending: inout [UInt8], output: AttachOutput,
+    // Static, not instance methods: an instance method called with `&self.line` inout would
+    // read a copy of `self`, keeping a second reference to the line, so every append copied
+    // the whole line so far (quadratic in debug builds).
+    private static func complete(_ piece: UnsafeRawBufferPointer, pending: inout [UInt8], output: AttachOutput,
                           emit: (AttachOutput, [UInt8]) -> Void) throws(LineTooLong) {
         if pending.isEmpty {
             // The common case, a whole line inside one chunk: one copy, straight out.
             if !piece.isEmpty { emit(output, Array(piece)) }
             return
         }
-        try append(piece, to: &pending)
+        try Self.append(piece, to: &pending)
         emit(output, pending)
         pending = []
     }
 
-    private func append(_ piece: UnsafeRawBufferPointer, to pending: inout [UInt8]) throws(LineTooLong) {
+    private static func append(_ piece: UnsafeRawBufferPointer, to pending: inout [UInt8]) throws(LineTooLong) {
         guard pending.count + piece.count <= Self.maximumLineLength else { throw LineTooLong() }
         pending.append(contentsOf: piece)
     }

@@ -173,6 +173,11 @@ extension Gateway {
             }
             return answer
         } catch {
+            // The backend was given what was left of the server's timeout (listing the tools
+            // took some) and names that remainder ("within 2.99080398 seconds"); the caller and
+            // the audit are told the timeout the manifest set.
+            var error = error
+            if case .timeout(let server, _) = error { error = .timeout(server: server, after: timeout) }
             let (outcome, message) = Self.describe(error)
             await audit(.allowed, outcome, message)
             return .error(id: id, error: JSONRPCErrorObject(code: JSONRPCErrorObject.internalError, message: message))
