@@ -48,17 +48,30 @@ public enum Glob {
         let segments = trimmed.split(separator: "/").map(String.init)
         // A prefix of the path matching the whole pattern means a directory was excluded.
         return (1...max(components.count, 1)).contains { n in
-            matchSegments(segments[...], components.prefix(n)[...])
+            matchSegments(segments, components.prefix(n))
         }
     }
 
-    private static func matchSegments(_ p: ArraySlice<String>, _ c: ArraySlice<String>) -> Bool {
-        guard let first = p.first else { return c.isEmpty }
-        if first == "**" {
-            let rest = p.dropFirst()
-            return (0...c.count).contains { matchSegments(rest, c.dropFirst($0)) }
+    /// Whether pattern segments match path components, `**` standing for any number of them.
+    /// Each (segment, component) answer is remembered: retrying every split for every `**`
+    /// was exponential in the path's depth (a pattern of twelve `**/x` took minutes).
+    private static func matchSegments(_ p: [String], _ c: ArraySlice<String>) -> Bool {
+        let c = Array(c)
+        var known: [Int: Bool] = [:]
+        func match(_ pi: Int, _ ci: Int) -> Bool {
+            let key = pi * (c.count + 1) + ci
+            if let answer = known[key] { return answer }
+            let answer: Bool
+            if pi == p.count {
+                answer = ci == c.count
+            } else if p[pi] == "**" {
+                answer = (ci...c.count).contains { match(pi + 1, $0) }
+            } else {
+                answer = ci < c.count && matches(p[pi], c[ci]) && match(pi + 1, ci + 1)
+            }
+            known[key] = answer
+            return answer
         }
-        guard let head = c.first, matches(first, head) else { return false }
-        return matchSegments(p.dropFirst(), c.dropFirst())
+        return match(0, 0)
     }
 }

@@ -31,13 +31,30 @@ func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
 func markOfByte(_ offset: Int, in bytes: [UInt8]) -> Mark {
     var line = 1
     var column = 1
-    for b in bytes[..<offset] {
-        if b == UInt8(ascii: "\n") {
+    var i = 0
+    while i < offset {
+        let breakLength = lineBreakLength(bytes, at: i)
+        if breakLength > 0 {
             line += 1
             column = 1
-        } else if b & 0xC0 != 0x80 {
-            column += 1
+            i += breakLength
+            continue
         }
+        if bytes[i] & 0xC0 != 0x80 { column += 1 }
+        i += 1
     }
     return Mark(line: line, column: column)
+}
+
+/// The length of the line break at `i`, or 0. These are libyaml's (YAML 1.1) breaks: LF, CR,
+/// CRLF as one, NEL, LS and PS. Counting only LF put positions in a file with CR line ends on
+/// another line than libyaml's own marks.
+func lineBreakLength(_ bytes: [UInt8], at i: Int) -> Int {
+    switch bytes[i] {
+    case 0x0A: return 1
+    case 0x0D: return i + 1 < bytes.count && bytes[i + 1] == 0x0A ? 2 : 1
+    case 0xC2: return i + 1 < bytes.count && bytes[i + 1] == 0x85 ? 2 : 0
+    case 0xE2: return i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9) ? 3 : 0
+    default: return 0
+    }
 }

@@ -51,7 +51,10 @@ private struct EventParser {
     let limits: YAMLLimits
     var nodeCount = 0
     var aliasCount = 0
-    var anchors: [String: (node: YAMLNode, size: Int)] = [:]
+    /// Each anchor's subtree, its node count and its height (levels, 1 for a scalar).
+    var anchors: [String: (node: YAMLNode, size: Int, height: Int)] = [:]
+    /// The deepest level reached so far in the subtree being built, aliases expanded.
+    var deepest = 0
 
     init(bytes: [UInt8], limits: YAMLLimits) {
         self.bytes = bytes
@@ -109,6 +112,9 @@ private struct EventParser {
             throw YAMLLoader.Failure(mark: event.mark, message: "nesting is deeper than \(limits.maxDepth) levels")
         }
         let startCount = nodeCount
+        let outerDeepest = deepest
+        deepest = depth
+        defer { deepest = max(outerDeepest, deepest) }
         try count(1, at: event.mark)
         let node: YAMLNode
         switch event.kind {
@@ -125,6 +131,12 @@ private struct EventParser {
             // An alias stands for a copy of its anchor's whole subtree; count it as such so that
             // nested aliases ("billion laughs") are refused long before they could be expanded.
             try count(anchored.size, at: event.mark)
+            // Likewise its depth: anchors nested through aliases would otherwise build a tree
+            // thousands of levels deep out of anchors that each stay within the limit.
+            deepest = depth + anchored.height - 1
+            if deepest > limits.maxDepth {
+                throw YAMLLoader.Failure(mark: event.mark, message: "nesting is deeper than \(limits.maxDepth) levels once aliases are expanded")
+            }
             return YAMLNode(anchored.node.value, at: event.mark)
         case .sequenceStart:
             var items: [YAMLNode] = []
@@ -159,7 +171,7 @@ private struct EventParser {
             throw YAMLLoader.Failure(mark: event.mark, message: "unexpected YAML event")
         }
         if let anchor = event.anchor {
-            anchors[anchor] = (node, nodeCount - startCount)
+            anchors[anchor] = (node, nodeCount - startCount, deepest - depth + 1)
         }
         return node
     }
@@ -263,7 +275,8 @@ private struct EventSource {
         return .init(mark: mark, message: "invalid YAML: \(message)", hint: Self.hint(for: problem))
     }
 
-    /// The character at a libyaml mark (its columns count characters, not bytes).
+    /// The character at a libyaml mark (its columns count characters, not bytes; its lines end
+    /// at any of its line breaks).
     private func character(at mark: Mark) -> Character? {
         var line = 1
         var column = 1
@@ -272,13 +285,15 @@ private struct EventSource {
             let b = bytes[i]
             if line == mark.line && column == mark.column { return Character(Unicode.Scalar(b)) }
             if line > mark.line { return nil }
-            if b == UInt8(ascii: "\n") {
+            let breakLength = lineBreakLength(bytes, at: i)
+            if breakLength > 0 {
                 line += 1
                 column = 1
+                i += breakLength
             } else {
                 column += 1
+                i += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
             }
-            i += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
         }
         return nil
     }

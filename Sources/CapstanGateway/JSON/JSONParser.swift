@@ -68,6 +68,9 @@ public struct JSONParser {
             guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
             index += 1
             var members: [(key: String, value: JSONValue)] = []
+            // Names seen, once the object is too large for the duplicate check to scan: scanning
+            // every time made a 4 MiB body of distinct names cost minutes of CPU (quadratic).
+            var names: Set<String>?
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -82,7 +85,12 @@ public struct JSONParser {
                 index += 1
                 skipWhitespace()
                 let member = try value(depth: depth)
-                if members.contains(where: { $0.key == key }) { throw error("duplicate member \"\(key)\"") }
+                if members.count < 16 {
+                    if members.contains(where: { $0.key == key }) { throw error("duplicate member \"\(key)\"") }
+                } else {
+                    if names == nil { names = Set(members.map(\.key)) }
+                    if names?.insert(key).inserted == false { throw error("duplicate member \"\(key)\"") }
+                }
                 members.append((key: key, value: member))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input") }

@@ -40,7 +40,11 @@ public enum JSONRPCMessage: Sendable, Hashable {
             throw JSONRPCErrorObject(code: JSONRPCErrorObject.invalidRequest, message: "\"jsonrpc\" must be \"2.0\"")
         }
         let id = object["id"]
-        if let id, !Self.isValidID(id) {
+        // JSON-RPC 2.0 answers a request whose id could not be read with an error whose id is
+        // null (the gateway writes such refusals itself); only there is null a valid id. Refusing
+        // it lost the reason of every refusal the gateway sent the bridge.
+        let unknownRequestError = id == .null && object["method"] == nil && object["result"] == nil && object["error"] != nil
+        if let id, !unknownRequestError, !Self.isValidID(id) {
             throw JSONRPCErrorObject(code: JSONRPCErrorObject.invalidRequest, message: "\"id\" must be a string or a number")
         }
         if let methodValue = object["method"] {
