@@ -61,6 +61,7 @@ export SWIFT_BACKTRACE=enable=no
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
+passed=0
 for t in "${targets[@]}"; do
     corpus="$work/$t/corpus"
     artifacts="$work/$t/artifacts"
@@ -81,13 +82,16 @@ for t in "${targets[@]}"; do
     runs=${runs:-0}
     found=$(ls -A "$artifacts")
     if [ $code -eq 0 ] && [ -z "$found" ]; then
-        echo "fuzz: $t: $runs runs in $elapsed s ($(( runs / (elapsed > 0 ? elapsed : 1) ))/s), no crash" >&2
+        coverage=$(grep -o 'DONE *cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$log" | sed 's/DONE *//' | tail -1)
+        echo "fuzz: $t: $runs runs in $elapsed s ($(( runs / (elapsed > 0 ? elapsed : 1) ))/s), $coverage, no crash" >&2
         record "$t" "$elapsed" "$runs" 0 true
+        passed=$((passed + 1))
         continue
     fi
     status=1
-    # The report (stack, sanitizer message) is what someone fixing it needs first.
-    grep -v '^#[0-9]' "$log" | tail -40 >&2 || true
+    # The report (what failed, then the stack) is what someone fixing it needs first.
+    grep -E 'Fatal error|ERROR:|SUMMARY:' "$log" | head -5 >&2 || true
+    grep -v '^#[0-9]' "$log" | tail -30 >&2 || true
     if [ -n "$found" ]; then
         mkdir -p Fuzz/Regressions/"$t"
         cp "$artifacts"/* Fuzz/Regressions/"$t"/
@@ -98,4 +102,5 @@ for t in "${targets[@]}"; do
         record "$t" "$elapsed" "$runs" 0 false
     fi
 done
+echo "fuzz: $passed passed, $(( ${#targets[@]} - passed )) failed" >&2
 exit $status
