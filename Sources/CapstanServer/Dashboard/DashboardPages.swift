@@ -98,8 +98,8 @@ struct ServersPage: Codable, Sendable, Equatable {
                              .map(\.name).sorted())
                 }
             }
-            var error = offered?.error
-            if routes == nil { error = "no gateway runs in this controller" } else if offered == nil { error = "not routed by the gateway" }
+            let error = routes == nil ? "no gateway runs in this controller"
+                : offered == nil ? "not routed by the gateway" : offered?.error
             return Server(name: name, inSync: resource.inSync, pending: resource.pending, desiredState: resource.desired,
                           observedState: resource.observed, desiredImage: resource.desiredImage, observedImage: resource.observedImage,
                           desiredSpecHash: resource.desiredSpecHash.map(shortHash), observedSpecHash: resource.observedSpecHash.map(shortHash),
