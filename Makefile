@@ -14,11 +14,13 @@ build: deps
 demo: build
 	@scripts/demo.sh
 
-# Starts (or reuses) the test Docker engine and exports DOCKER_HOST to every test.
+# Starts (or reuses) the test Docker engine and exports DOCKER_HOST to every test. The fuzz
+# targets get a short pass (10 s each) between the Swift and the Python suites.
 test: build
 	@set -e; eval "$$(scripts/docker-engine.sh)"; \
 	$(SWIFT) build --build-tests; \
 	$(SWIFT) test --skip-build; \
+	scripts/fuzz.sh 10; \
 	CAPSTAN_BIN=$(CURDIR)/$(CAPSTAN) $(PYTEST) Tests examples/quickstart/projects/textkit
 
 # Fault injection, load and security scenarios in their full form, a fuzzing pass, and

@@ -177,7 +177,7 @@ def test_broken_commit_changes_nothing_and_the_next_good_one_recovers(ws, contro
     ws.write("a.yaml", server_manifest("a", env={"V": "2"}) + "  transprot: stdio\n")
     push(ws)
     bad = sh("git", "-C", ws.repo, "rev-parse", "HEAD").stdout.strip()
-    status = eventually(lambda: (s := c.status())["lastAttempt"] and s["lastAttempt"]["revision"] == bad and s, 15)
+    status = eventually(lambda: (s := c.status()).get("lastAttempt", {}).get("revision") == bad and s, 15)
     assert status["lastAttempt"]["result"] == "invalid"
     assert any(e.startswith("a.yaml:") and 'unknown field "transprot"' in e for e in status["lastAttempt"]["errors"])
     assert status["lastAppliedRevision"] != bad
@@ -242,9 +242,12 @@ def test_unreachable_remote_keeps_the_last_good_revision_and_recovers(ws, contro
     push(ws)
     c = controller().start()
     eventually(lambda: running(ws, "a"), 30)
+    # The container runs a moment before the first attempt is recorded; a status without one
+    # has no "lastAttempt" key.
+    eventually(lambda: c.status().get("lastAttempt", {}).get("result") == "succeeded", 15)
     hidden = remote.parent / "remote-away.git"
     remote.rename(hidden)
-    status = eventually(lambda: (s := c.status())["lastAttempt"]["result"] == "fetch_failed" and s, 15)
+    status = eventually(lambda: (s := c.status()).get("lastAttempt", {}).get("result") == "fetch_failed" and s, 15)
     assert status["lastAttempt"]["errors"]
     assert 'capstan_git_fetch_errors_total' in c.get("/metrics")[1]
     assert running(ws, "a")
