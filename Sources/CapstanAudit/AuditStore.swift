@@ -38,23 +38,46 @@ public final class AuditStore: Sendable {
                 throw .createDirectory(path: directory, message: (error as NSError).localizedDescription)
             }
         }
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        config.prepareDatabase { db in
-            // WAL itself is set by DatabasePool; NORMAL is durable under WAL except on power loss.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch {
-            throw Self.auditError(error, path: path, operation: .open)
-        }
+        pool = try Self.open(path, readOnly: false)
         let migrator = Schema.migrator
         do {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) { throw AuditError.newerSchema(path: path) }
             try migrator.migrate(pool)
         } catch {
             throw Self.auditError(error, path: path, operation: .migrate)
+        }
+    }
+
+    /// Opens an existing store only to read it: `audit log`, `audit verify` and the dashboard.
+    /// Nothing is created or migrated, so this works on a full disk or a read-only mount, which
+    /// is when somebody most wants to look.
+    public init(readingFrom path: String) throws(AuditError) {
+        self.path = path
+        self.now = { Date() }
+        pool = try Self.open(path, readOnly: true)
+        let migrator = Schema.migrator
+        do {
+            try pool.read { db throws in
+                if try migrator.hasBeenSuperseded(db) { throw AuditError.newerSchema(path: path) }
+                if try !migrator.hasCompletedMigrations(db) { throw AuditError.olderSchema(path: path) }
+            }
+        } catch {
+            throw Self.auditError(error, path: path, operation: .open)
+        }
+    }
+
+    private static func open(_ path: String, readOnly: Bool) throws(AuditError) -> DatabasePool {
+        var config = Configuration()
+        config.readonly = readOnly
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            // WAL itself is set by DatabasePool; NORMAL is durable under WAL except on power loss.
+            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        }
+        do {
+            return try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw auditError(error, path: path, operation: .open)
         }
     }
 

@@ -92,6 +92,22 @@ public final class GitRepository: Sendable {
         }
     }
 
+    /// A blob's size from its object header, without reading (or inflating) its content.
+    func blobSize(_ oid: git_oid) throws(GitError.Cause) -> Int {
+        try locked { (repository) throws(GitError.Cause) -> Int in
+            var odb: OpaquePointer?
+            let opened = git_repository_odb(&odb, repository)
+            guard opened >= 0, let odb else { throw LibGit2.cause(opened) }
+            defer { git_odb_free(odb) }
+            var oid = oid
+            var size = 0
+            var type = GIT_OBJECT_ANY
+            let code = git_odb_read_header(&size, &type, odb, &oid)
+            guard code >= 0 else { throw LibGit2.cause(code) }
+            return size
+        }
+    }
+
     static func content(of blob: ObjectHandle) -> [UInt8] {
         blob.with { blob in
             let size = Int(git_blob_rawsize(blob))

@@ -75,8 +75,14 @@ public struct GitTree: BuildContextSource {
         for (path, entry) in index.entries where path.hasPrefix(prefix) && path != real {
             let relative = String(path.dropFirst(prefix.count))
             switch entry.kind {
-            case .file: result.append(ContextEntry(path: relative, kind: .file(executable: false)))
-            case .executable: result.append(ContextEntry(path: relative, kind: .file(executable: true)))
+            case .file, .executable:
+                let size: Int
+                do {
+                    size = try repository.blobSize(entry.oid)
+                } catch {
+                    throw .unreadable(path: directory.isEmpty ? relative : directory + "/" + relative, reason: error.message)
+                }
+                result.append(ContextEntry(path: relative, kind: .file(executable: entry.kind == .executable), size: size))
             case .directory, .submodule: result.append(ContextEntry(path: relative, kind: .directory))
             case .symlink(let target): result.append(ContextEntry(path: relative, kind: .symlink(target: target)))
             }

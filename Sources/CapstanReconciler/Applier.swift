@@ -189,7 +189,7 @@ public struct Applier: Sendable {
             result = ActionResult(address: action.address, kind: action.kind, outcome: .succeeded,
                                   beforeHash: before, afterHash: after, durationSeconds: seconds(since: start))
         } catch {
-            result = ActionResult(address: action.address, kind: action.kind, outcome: .failed(describe(error)),
+            result = ActionResult(address: action.address, kind: action.kind, outcome: .failed(String(describing: error)),
                                   beforeHash: action.before?.specHash, afterHash: nil, durationSeconds: seconds(since: start))
         }
         await finish(result)

@@ -34,12 +34,6 @@ public enum AuditRoom {
             + "free some space and the next sync applies"
     }
 
-    /// An audit store failure as a sentence: SQLite's own words and the file.
-    public static func describe(_ error: any Error) -> String {
-        if case .database(let path, _, _, let message)? = error as? AuditError { return "\(message) (\(path))" }
-        return String(describing: error)
-    }
-
     static func size(_ bytes: Int64) -> String {
         if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
         if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }

@@ -58,12 +58,23 @@ public struct PlanPipeline: Sendable {
         let instance = self.instance ?? manifests.config.instance
 
         var archives: [String: ContextArchive] = [:]
+        var oversized: [Diagnostic] = []
         for project in manifests.projects {
             do {
-                archives[project.metadata.name.value] = try ContextArchive.make(project: project, from: source.tree)
+                let entries = try ContextArchive.entries(of: project, in: source.tree)
+                if let problem = ContextArchive.oversized(project, entries: entries, limit: manifests.config.maxContextSize) {
+                    oversized.append(problem)
+                    continue
+                }
+                archives[project.metadata.name.value] = try ContextArchive.make(project: project, entries: entries, from: source.tree)
             } catch {
                 throw .contextUnreadable(project: project.metadata.name.value, reason: String(describing: error))
             }
+        }
+        if !oversized.isEmpty {
+            var result = loaded
+            result.diagnostics = (result.diagnostics + oversized).sorted()
+            throw .invalid(result)
         }
 
         var observed: ObservedState

@@ -19,7 +19,26 @@ struct ControllerResponder: HTTPResponder {
     let dashboard: DashboardResponder?
     let logger: Logger
 
+    /// On every answer, an API error or a 405 as much as a page: a browser may be shown any of
+    /// them. A header the response set itself (an asset's cache lifetime) is kept.
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .xContentTypeOptions: "nosniff",
+        .referrerPolicy: "no-referrer",
+        .xFrameOptions: "DENY",
+        .cacheControl: "no-store",
+    ]
+
     func respond(to request: Request, context: Context) async throws -> Response {
+        var response = await answer(request, context: context)
+        for field in Self.securityHeaders where response.headers[field.name] == nil {
+            response.headers[field.name] = field.value
+        }
+        return response
+    }
+
+    private func answer(_ request: Request, context: Context) async -> Response {
         switch ControllerRoute.match(method: request.method, path: request.uri.path, dashboard: dashboard != nil) {
         case .notFound:
             return .json(.notFound, ["error": "not_found"])

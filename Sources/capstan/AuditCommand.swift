@@ -30,7 +30,11 @@ struct AuditCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIError("no audit store at \(path): nothing has been applied with this state directory")
             }
-            return try AuditStore(path: path)
+            do {
+                return try AuditStore(readingFrom: path)
+            } catch {
+                throw CLIError("\(error)")
+            }
         }
     }
 

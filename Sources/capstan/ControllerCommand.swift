@@ -129,6 +129,9 @@ struct ControllerCommand: AsyncParsableCommand {
         config.pollInterval = try duration(pollInterval, "--poll-interval")
         config.restartBudget = RestartBudget(limit: restartLimit, window: try duration(restartWindow, "--restart-window"))
         config.concurrency = concurrency
+        config.log = { line in
+            announce("\(Date().formatted(.iso8601)) capstan controller: \(line.replacingOccurrences(of: "\n", with: "\n    "))")
+        }
         if let notifyURL {
             guard let url = URL(string: notifyURL), url.scheme == "http" || url.scheme == "https" else {
                 throw ValidationError("--notify-url \"\(notifyURL)\" is not an http(s) URL")
@@ -180,9 +183,9 @@ struct ControllerCommand: AsyncParsableCommand {
     private func dashboard(state: String, gateway: Gateway?, routes: (any RouteStore)?) throws -> Dashboard {
         let store: AuditStore
         do {
-            store = try AuditStore(path: AuditRecorder.path(stateDirectory: state))
+            store = try AuditStore(readingFrom: AuditRecorder.path(stateDirectory: state))
         } catch {
-            throw CLIError("cannot open the audit store for the dashboard: \(error)")
+            throw CLIError("the dashboard: \(error)")
         }
         let data = StoreDashboardData(
             store: store,

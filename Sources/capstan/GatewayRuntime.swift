@@ -20,7 +20,7 @@ enum GatewayRuntime {
         do {
             store = try AuditStore(path: AuditRecorder.path(stateDirectory: stateDirectory))
         } catch {
-            throw CLIError("cannot open the audit store: \(error)")
+            throw CLIError("\(error)")
         }
         let writer = AuditCallWriter(store: store)
         let file = routesFile(stateDirectory: stateDirectory)

@@ -1,14 +1,12 @@
 import CapstanCore
 import CapstanReconciler
 import Foundation
-import Synchronization
 
 /// Shows an apply as it happens: a line when an action starts and when it ends. The same plain
-/// lines on a terminal and in a log file; build logs only when asked for, or the tail of a
-/// failed build.
+/// lines on a terminal and in a log file; build logs only when asked for (a failed build's
+/// error carries its last lines).
 final class Progress: Sendable {
     private let showBuildLog: Bool
-    private let buildTails = Mutex<[String: [String]]>([:])
 
     init(showBuildLog: Bool) {
         self.showBuildLog = showBuildLog
@@ -22,10 +20,6 @@ final class Progress: Sendable {
             let trimmed = line.trimmingCharacters(in: .newlines)
             guard !trimmed.isEmpty else { return }
             if showBuildLog { emit("      \(address) | \(trimmed)") }
-            buildTails.withLock { tails in
-                tails[address, default: []].append(trimmed)
-                if tails[address]!.count > 20 { tails[address]!.removeFirst() }
-            }
         case .recordFailed(let address, let reason):
             emit("  ! \(address): could not write the audit record: \(reason)")
         case .finished(let result):
@@ -35,9 +29,6 @@ final class Progress: Sendable {
                 emit("  \(PlanRenderer.marker(result.kind)) \(result.address): \(result.kind.rawValue) done (\(time))")
             case .failed(let message):
                 emit("  ! \(result.address): \(result.kind.rawValue) FAILED after \(time): \(message)")
-                if !showBuildLog, result.kind == .build {
-                    for line in buildTails.withLock({ $0[result.address] ?? [] }) { emit("      \(result.address) | \(line)") }
-                }
             case .skipped(let message):
                 emit("  ! \(result.address): \(result.kind.rawValue) skipped: \(message)")
             }

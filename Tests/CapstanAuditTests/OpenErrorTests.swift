@@ -46,4 +46,32 @@ struct OpenErrorTests {
 
         #expect(throws: AuditError.newerSchema(path: dir.storePath)) { try AuditStore(path: dir.storePath) }
     }
+
+    @Test func readingOpensNothingNewAndWritesNothing() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        #expect(throws: AuditError.self) { try AuditStore(readingFrom: dir.storePath) }
+        #expect(!FileManager.default.fileExists(atPath: dir.storePath), "reading creates no store")
+
+        let writer = try AuditStore(path: dir.storePath)
+        try await writer.append(contentsOf: Sample.actions.map(AuditRecord.action) + [.run(Sample.run)])
+        let reader = try AuditStore(readingFrom: dir.storePath)
+        #expect(try await reader.verify() == .intact(rows: 4))
+        #expect(try await reader.entries().count == 4)
+        await #expect(throws: AuditError.self) { try await reader.append(.run(Sample.run)) }
+        #expect(try await writer.verify() == .intact(rows: 4))
+    }
+
+    @Test func readingAStoreAnOlderCapstanWroteSaysHowToUpgradeIt() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        _ = try AuditStore(path: dir.storePath)
+        let db = try DatabaseQueue(path: dir.storePath)
+        let last = try db.read { try String.fetchOne($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1") }
+        try db.write { try $0.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [last]) }
+        try db.close()
+
+        let error = #expect(throws: AuditError.olderSchema(path: dir.storePath)) { try AuditStore(readingFrom: dir.storePath) }
+        #expect(error.map { "\($0)" }?.contains("run the controller, the gateway or an apply with this version once") == true)
+    }
 }

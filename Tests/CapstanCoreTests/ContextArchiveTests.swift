@@ -24,6 +24,38 @@ struct ContextArchiveTests {
         return try ContextArchive.make(project: result.manifests.projects[0], from: tree)
     }
 
+    @Test func aContextOverTheLimitIsAnErrorAtSpecContextNamingTheLargestFiles() throws {
+        let root = try makeRepository()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let model = root.appendingPathComponent("projects/web/model.bin").path
+        #expect(FileManager.default.createFile(atPath: model, contents: nil))
+        let big = try #require(FileHandle(forWritingAtPath: model))
+        try big.truncate(atOffset: 600 << 20)  // sparse: sizes are judged, nothing is read
+        try big.close()
+        let tree = DirectoryTree(root: root.path)
+        let loaded = ManifestLoader.load(tree)
+        let project = loaded.manifests.projects[0]
+        #expect(loaded.manifests.config.maxContextSize == 512 << 20, "the default")
+        let entries = try ContextArchive.entries(of: project, in: tree)
+        let problem = try #require(ContextArchive.oversized(project, entries: entries, limit: loaded.manifests.config.maxContextSize))
+        #expect(problem.rendered.hasPrefix(
+            "p.yaml:4:17: build context \"projects/web\" holds 600 MiB after .dockerignore, more than the limit of "
+            + "512 MiB; largest: model.bin (600 MiB), Dockerfile (13 bytes), src/app.py (9 bytes)"))
+        #expect(problem.hint == "list files the image does not need in projects/web/.dockerignore, or raise maxContextSize in capstan.yaml")
+        #expect(ContextArchive.oversized(project, entries: entries, limit: 1 << 30) == nil)
+
+        try "model.bin\n".write(to: root.appendingPathComponent("projects/web/.dockerignore"), atomically: false, encoding: .utf8)
+        #expect(ContextArchive.oversized(project, entries: try ContextArchive.entries(of: project, in: tree), limit: 512 << 20) == nil)
+    }
+
+    @Test func maxContextSizeIsAQuantityOfAtLeastOneByte() throws {
+        let sink = DiagnosticSink(file: "capstan.yaml")
+        #expect(RepositoryConfig.decode(Array("maxContextSize: 2Gi\n".utf8), sink: sink).maxContextSize == 2 << 30)
+        #expect(sink.diagnostics.isEmpty)
+        #expect(RepositoryConfig.decode(Array("maxContextSize: 0\n".utf8), sink: sink).maxContextSize == 512 << 20)
+        #expect(sink.diagnostics.map(\.rendered) == ["capstan.yaml:1:17: maxContextSize must be at least 1 byte, not 0"])
+    }
+
     @Test func sameTreeGivesSameBytesAndAFileChangeGivesANewHash() throws {
         let root = try makeRepository()
         defer { try? FileManager.default.removeItem(at: root) }

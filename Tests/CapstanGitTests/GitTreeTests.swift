@@ -224,14 +224,14 @@ private struct Committed {
         }
     }
 
-    @Test func contextEntriesIncludeHiddenFilesExecutableBitsAndLinks() throws {
+    @Test func contextEntriesIncludeHiddenFilesExecutableBitsSizesAndLinks() throws {
         let c = try Committed()
         #expect(try c.tree.contextEntries(under: "projects") == [
             ContextEntry(path: ".cache", kind: .directory),
-            ContextEntry(path: ".cache/stale.yaml", kind: .file(executable: false)),
+            ContextEntry(path: ".cache/stale.yaml", kind: .file(executable: false), size: 5),
             ContextEntry(path: "weather", kind: .directory),
-            ContextEntry(path: "weather/Dockerfile", kind: .file(executable: false)),
-            ContextEntry(path: "weather/run.sh", kind: .file(executable: true)),
+            ContextEntry(path: "weather/Dockerfile", kind: .file(executable: false), size: 13),
+            ContextEntry(path: "weather/run.sh", kind: .file(executable: true), size: 10),
         ])
         #expect(try c.tree.contextEntries(under: "links").contains(ContextEntry(path: "to-dir", kind: .symlink(target: "../projects"))))
     }

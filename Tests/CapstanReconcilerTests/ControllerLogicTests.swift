@@ -33,6 +33,16 @@ struct ControllerLogicTests {
         #expect(answers == [true, true, true, false])
     }
 
+    @Test func theJournalGetsOneLinePerFailedOrChangingAttempt() {
+        #expect(Controller.logLine(revision: "0123456789abcdef0123", trigger: "poll", result: "invalid",
+                                   errors: ["a.yaml:3:3: unknown field", "b.yaml:1:1: bad"], changes: 0)
+            == "sync invalid at 0123456789ab (poll): a.yaml:3:3: unknown field; b.yaml:1:1: bad")
+        #expect(Controller.logLine(revision: nil, trigger: "webhook", result: "fetch_failed", errors: ["remote gone"], changes: 0)
+            == "sync fetch_failed (webhook): remote gone")
+        #expect(Controller.logLine(revision: "abc", trigger: "drift", result: "succeeded", errors: [], changes: 1)
+            == "applied 1 change at abc (drift)")
+    }
+
     @Test func backoffDoublesWithJitterAndIsCapped() {
         let b = Backoff(base: 1, maximum: 60)
         #expect(b.delay(afterFailures: 0, random: 1) == 0)

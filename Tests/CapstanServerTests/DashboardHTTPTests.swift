@@ -126,10 +126,28 @@ struct FakeDashboardData: DashboardData {
         }
     }
 
+    @Test func errorsAndAPIAnswersCarryTheSameSecurityHeadersAsPages() async throws {
+        try await withDashboard { client in
+            let missing = try await client.execute(uri: "/no-such-page", method: .get)
+            let wrongMethod = try await client.execute(uri: "/servers", method: .delete)
+            let status = try await client.execute(uri: "/api/v1/status", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            for (what, response) in [("404", missing), ("405", wrongMethod), ("status", status)] {
+                #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'none'") == true, "\(what)")
+                #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(what)")
+                #expect(response.headers[.xFrameOptions] == "DENY", "\(what)")
+                #expect(response.headers[.cacheControl] == "no-store", "\(what)")
+            }
+        }
+    }
+
     @Test func assetsAreServedWithTheirTypes() async throws {
         try await withDashboard(auth: .always) { client in
             let css = try await client.execute(uri: "/assets/dashboard.css", method: .get)
             #expect(css.headers[.contentType] == "text/css; charset=utf-8")
+            #expect(css.headers[.cacheControl] == "max-age=300")
+            #expect(css.headers[.xContentTypeOptions] == "nosniff")
             #expect(Self.text(css).contains("prefers-color-scheme: dark"))
             let js = try await client.execute(uri: "/assets/dashboard.js", method: .get)
             #expect(js.headers[.contentType] == "text/javascript; charset=utf-8")

@@ -182,6 +182,9 @@ def test_broken_commit_changes_nothing_and_the_next_good_one_recovers(ws, contro
     assert any(e.startswith("a.yaml:") and 'unknown field "transprot"' in e for e in status["lastAttempt"]["errors"])
     assert status["lastAppliedRevision"] != bad
     assert ws.containers() == before
+    # The journal says so too, with the position.
+    logged = eventually(lambda: next((l for l in c.output().splitlines() if f"sync invalid at {bad[:12]} (poll): a.yaml:" in l), None), 5)
+    assert 'unknown field "transprot"' in logged, logged
 
     ws.write("a.yaml", server_manifest("a", env={"V": "2"}))
     push(ws)

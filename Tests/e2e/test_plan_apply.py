@@ -124,6 +124,9 @@ def test_failing_dockerfile_keeps_the_previous_container_and_is_audited(ws):
     r = ws.apply()
     assert r.returncode == 1, r.stdout + r.stderr
     assert f"image.{p}: build FAILED" in r.stdout and "returned a non-zero code: 3" in r.stdout
+    # In words, with the step's last output, never as a Swift value.
+    assert "the image build failed: " in r.stdout and "    | about to fail" in r.stdout, r.stdout
+    assert "buildFailed(" not in r.stdout and "logTail" not in r.stdout, r.stdout
     assert "server.app: replace skipped" in r.stdout
     after = ws.containers()
     assert after[ws.name("app")] == before[ws.name("app")], "the old container keeps serving"

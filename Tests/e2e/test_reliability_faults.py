@@ -425,6 +425,10 @@ def test_full_audit_filesystem_applies_nothing_and_resumes_when_space_returns(ws
     assert ws.name("b") not in ws.containers(), "nothing is applied while the store cannot record it"
     assert applied(c) != wanted
     refusals = reconciles(c, "audit_unavailable")
+    # Reading the store needs no room: an operator can look while the disk is full.
+    while_full = ws.run("audit", "verify", "--state-dir", ws.state)
+    assert while_full.returncode == 0 and "intact" in while_full.stdout, while_full.stdout + while_full.stderr
+    assert ws.run("audit", "log", "--state-dir", ws.state, "-o", "json").returncode == 0
 
     full_until = time.time()
     (audit_tmpfs / "filler").unlink()

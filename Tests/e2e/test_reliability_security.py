@@ -356,11 +356,11 @@ def test_build_contexts_that_leave_the_repository_are_refused_with_a_position(ws
                 refused=len(expected), validate_seconds=round(validated["seconds"], 3), plan_seconds=round(planned["seconds"], 3))
 
 
-def test_links_inside_a_context_never_bring_host_files_into_the_image_and_size_is_unbounded(ws, tmp_path, reliability):
+def test_links_inside_a_context_never_bring_host_files_into_the_image_and_oversized_contexts_are_refused(ws, tmp_path, reliability):
     """A symlink inside a context travels as a link (never its target's bytes), for both the
-    checkout and the git object reader. There is no size limit on a context (CapstanCore's
-    ContextArchive and CapstanGit read it whole into memory): a big file is hashed and sent, and
-    memory grows with it; the test pins that growth as linear."""
+    checkout and the git object reader. A context over capstan.yaml's maxContextSize (after
+    .dockerignore) is refused at the Project's spec.context, from blob sizes alone: nothing is
+    read, so memory stays flat however big the file."""
     host_secret = "HOST-FILE-" + uuid.uuid4().hex
     (tmp_path / "outside.txt").write_text(host_secret + "\n")
     p = ws.project
@@ -379,23 +379,33 @@ def test_links_inside_a_context_never_bring_host_files_into_the_image_and_size_i
     assert "No such file" in seen.stderr and "outside.txt" in seen.stdout, seen
     assert_hardened(ws.name("app"))
 
-    # Size: a big file in the context is read whole; plan's peak memory is measured.
-    size_mb = scale(32, 256)
+    # Size: a context over the limit is refused before anything is read.
+    size_mb = scale(32, 1024)
     with open(ws.repo / "projects" / p / "big.bin", "wb") as f:
         f.truncate(size_mb << 20)
+    (ws.repo / "capstan.yaml").write_text(f"instance: {ws.instance}\nmaxContextSize: {size_mb // 2}Mi\n")
     ws.commit("a big file")
     r = measured([ws.capstan_bin, "plan", *ws.source()], timeout=120)
     print(f"plan with a {size_mb} MiB file: exit {r['rc']} in {r['seconds']:.2f}s, max RSS {r['rss_mb']:.0f} MB")
-    assert r["rc"] == 0 and "image." in r["out"], r
-    assert r["rss_mb"] < 3 * size_mb + 150, f"{r['rss_mb']:.0f} MB for a {size_mb} MiB context"
-    reliability(scenario="Symlinks inside a build context stay links; context size is not limited",
-                injected=f"relative and absolute links to a host file; a {size_mb} MiB file in the context",
-                outcome="the image holds dangling links, never the host file; no size limit exists: plan reads the whole "
-                        "context (peak RSS about 2x its size)",
+    manifest = (ws.repo / "m.yaml").read_text().splitlines()
+    line = next(i for i, l in enumerate(manifest, 1) if f"context: projects/{p}" in l)
+    column = manifest[line - 1].index(f"projects/{p}") + 1
+    assert r["rc"] == 1, r
+    assert (f"m.yaml:{line}:{column}: error: build context \"projects/{p}\" holds {size_mb} MiB after .dockerignore, "
+            f"more than the limit of {size_mb // 2} MiB; largest: big.bin ({size_mb} MiB)") in r["out"], r["out"]
+    assert f"projects/{p}/.dockerignore" in r["out"] and "nothing was planned or applied" in r["out"], r["out"]
+    assert r["seconds"] < 5 and r["rss_mb"] < 100, r
+    # Left out by .dockerignore, the same file is no longer part of the context.
+    ws.write(f"projects/{p}/.dockerignore", "big.bin\n")
+    ws.commit("ignore the big file")
+    ignored = measured([ws.capstan_bin, "plan", *ws.source()], timeout=120)
+    assert ignored["rc"] == 0 and "image." in ignored["out"], ignored
+    reliability(scenario="Symlinks inside a build context stay links; an oversized context is refused",
+                injected=f"relative and absolute links to a host file; a {size_mb} MiB file in a context limited to {size_mb // 2} MiB",
+                outcome="the image holds dangling links, never the host file; plan exits 1 at the Project's spec.context "
+                        "naming the largest file, without reading it; once .dockerignore leaves it out, plan succeeds",
                 links=2, context_mib=size_mb, plan_seconds=round(r["seconds"], 2), plan_max_rss_mb=round(r["rss_mb"], 1))
 
-
-# --- 3. the doors --------------------------------------------------------------------------------------
 
 def signed(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -611,6 +611,8 @@ def test_swift_rejects_what_the_schema_cannot_express(name, tmp_path):
 CONFIG_ACCEPTED = {
     "full": "root: deploy\ninstance: team-a\nexclude: ['charts/**', '**/*.helm.yaml', 'ci/?.yml']",
     "instance-only": "instance: quickstart",
+    "max-context-size-quantity": "maxContextSize: 2Gi",
+    "max-context-size-bytes": "maxContextSize: 1048576",
 }
 
 CONFIG_REJECTED = {
@@ -621,6 +623,8 @@ CONFIG_REJECTED = {
     "root-escaping": "root: ../other",
     "exclude-not-list": "exclude: charts/**",
     "exclude-absolute": "exclude: [/charts/**]",
+    "max-context-size-words": "maxContextSize: lots",
+    "max-context-size-zero": "maxContextSize: 0",
     "is-a-manifest": CLIENT,
 }
 

@@ -9,10 +9,13 @@ public struct ContextEntry: Sendable, Equatable {
     /// Relative to the context directory.
     public var path: String
     public var kind: Kind
+    /// A file's size in bytes, known before it is read (0 for anything else).
+    public var size: Int
 
-    public init(path: String, kind: Kind) {
+    public init(path: String, kind: Kind, size: Int = 0) {
         self.path = path
         self.kind = kind
+        self.size = size
     }
 }
 

@@ -7,15 +7,46 @@ public struct ContextArchive: Sendable {
     public var contextHash: String
 
     public static func make(project: Project, from tree: some BuildContextSource) throws(SourceError) -> ContextArchive {
+        try make(project: project, entries: entries(of: project, in: tree), from: tree)
+    }
+
+    /// What the context sends: every entry below it that `.dockerignore` keeps.
+    public static func entries(of project: Project, in tree: some BuildContextSource) throws(SourceError) -> [ContextEntry] {
         let context = project.context.value
-        var entries = try tree.contextEntries(under: context)
+        let entries = try tree.contextEntries(under: context)
         let ignorePath = context + "/.dockerignore"
-        if tree.kind(of: ignorePath) == .file {
-            let ignore = DockerIgnore(String(decoding: try tree.read(ignorePath), as: UTF8.self))
-            // The Dockerfile and .dockerignore are always sent, as the Docker CLI does.
-            let keep: Set<String> = [project.dockerfile.value, ".dockerignore"]
-            entries = entries.filter { keep.contains($0.path) || !ignore.excludes($0.path) }
+        guard tree.kind(of: ignorePath) == .file else { return entries }
+        let ignore = DockerIgnore(String(decoding: try tree.read(ignorePath), as: UTF8.self))
+        // The Dockerfile and .dockerignore are always sent, as the Docker CLI does.
+        let keep: Set<String> = [project.dockerfile.value, ".dockerignore"]
+        return entries.filter { keep.contains($0.path) || !ignore.excludes($0.path) }
+    }
+
+    /// An error at the Project's `spec.context` when its files add up to more than `limit`
+    /// bytes, naming the largest; judged from sizes alone, before anything is read.
+    public static func oversized(_ project: Project, entries: [ContextEntry], limit: Int) -> Diagnostic? {
+        let total = entries.reduce(0) { $0 + $1.size }
+        guard total > limit else { return nil }
+        let largest = entries.filter { $0.size > 0 }.sorted { ($0.size, $1.path) > ($1.size, $0.path) }.prefix(3)
+        let context = project.context.value
+        return Diagnostic(
+            file: project.metadata.location.file, mark: project.context.mark,
+            message: "build context \"\(context)\" holds \(byteText(total)) after .dockerignore, more than the limit of "
+                + "\(byteText(limit)); largest: " + largest.map { "\($0.path) (\(byteText($0.size)))" }.joined(separator: ", "),
+            hint: "list files the image does not need in \(context)/.dockerignore, or raise maxContextSize in capstan.yaml")
+    }
+
+    /// 1.5 GiB, 600 MiB, 12 KiB, 80 bytes: enough to compare with a limit at a glance.
+    static func byteText(_ bytes: Int) -> String {
+        for (unit, size) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= size {
+            let value = Double(bytes) / Double(size)
+            return (value < 10 && bytes % size != 0 ? String(format: "%.1f", value) : String(Int(value.rounded(.down)))) + " " + unit
         }
+        return "\(bytes) bytes"
+    }
+
+    public static func make(project: Project, entries: [ContextEntry], from tree: some BuildContextSource) throws(SourceError) -> ContextArchive {
+        let context = project.context.value
         var tar = TarWriter()
         for entry in entries.sorted(by: { $0.path < $1.path }) {
             switch entry.kind {

@@ -134,6 +134,11 @@ public struct RepositoryConfig: Sendable {
     var rootMark: Mark?
     public var instance: String = "capstan"
     public var exclude: [String] = []
+    /// The most a Project's build context may hold after `.dockerignore`: contexts are read
+    /// into memory to be hashed and sent, so a stray multi-GiB file must not take the host down.
+    public var maxContextSize = RepositoryConfig.defaultMaxContextSize
+
+    public static let defaultMaxContextSize = 512 << 20
 
     public init() {}
 }

@@ -118,7 +118,8 @@ enum TokenHash {
 enum Quantity {
     static let minimumMemory = 6 << 20
 
-    static func bytes(_ node: YAMLNode, path: String, sink: DiagnosticSink) -> Int? {
+    static func bytes(_ node: YAMLNode, path: String, sink: DiagnosticSink,
+                      minimum: (bytes: Int, text: String) = (minimumMemory, "6Mi (Docker's minimum)")) -> Int? {
         guard let scalar = node.scalar else {
             sink.error(node.mark, "\(path) must be a quantity such as 256Mi, not \(node.shapeDescription)")
             return nil
@@ -134,8 +135,8 @@ enum Quantity {
                        hint: "write a number of bytes or a number with Ki, Mi, Gi, Ti, k, M, G or T, for example 256Mi")
             return nil
         }
-        guard bytes >= minimumMemory else {
-            sink.error(node.mark, "\(path) must be at least 6Mi (Docker's minimum), not \(scalar.text)")
+        guard bytes >= minimum.bytes else {
+            sink.error(node.mark, "\(path) must be at least \(minimum.text), not \(scalar.text)")
             return nil
         }
         return bytes

@@ -106,7 +106,7 @@ public struct DirectoryTree: BuildContextSource {
                 result.append(ContextEntry(path: rel, kind: .directory))
                 try collect(path, relative: rel, into: &result)
             case S_IFREG:
-                result.append(ContextEntry(path: rel, kind: .file(executable: st.st_mode & 0o100 != 0)))
+                result.append(ContextEntry(path: rel, kind: .file(executable: st.st_mode & 0o100 != 0), size: Int(st.st_size)))
             case S_IFLNK:
                 if case .symlink(let target) = kind(of: path) { result.append(ContextEntry(path: rel, kind: .symlink(target: target))) }
             default:

@@ -17,7 +17,7 @@ extension RepositoryConfig {
             sink.error(documents[1].mark, "capstan.yaml holds one document, not \(documents.count)")
         }
         guard let r = FieldReader(document.root, path: "", sink: sink) else { return config }
-        r.rejectUnknown(["root", "instance", "exclude"])
+        r.rejectUnknown(["root", "instance", "exclude", "maxContextSize"])
         if let root = r.string("root") {
             switch RelativePath.normalize(root.value) {
             case .success(let path):
@@ -28,6 +28,10 @@ extension RepositoryConfig {
         }
         if let instance = r.string("instance"), NameRule.dnsLabel.check(instance, what: "instance", sink: sink) {
             config.instance = instance.value
+        }
+        if let node = r.value("maxContextSize"),
+           let bytes = Quantity.bytes(node, path: "maxContextSize", sink: sink, minimum: (1, "1 byte")) {
+            config.maxContextSize = bytes
         }
         config.exclude = r.list("exclude") { node, path -> String? in
             guard let glob = FieldReader.string(node, path: path, sink: sink) else { return nil }

@@ -17,6 +17,9 @@ public actor Controller: ControllerAPI {
         public var backoff = Backoff()
         public var concurrency = 4
         public var notifier: Notifier?
+        /// Where a line goes for each attempt that failed or changed something (a no-op poll
+        /// says nothing): the journal of a controller run by systemd.
+        public var log: (@Sendable (String) -> Void)?
 
         public init(repository: String, branch: String, instance: String?) {
             self.repository = repository
@@ -247,7 +250,7 @@ public actor Controller: ControllerAPI {
             try await recorder.record(runID: runID, revision: plan.revision, trigger: triggerName, started: started,
                                       ended: now(), report: report)
         } catch {
-            auditErrors.append("the audit store could not record this run: \(AuditRoom.describe(error))")
+            auditErrors.append("this run was not recorded: \(error)")
         }
         failures = report.succeeded && auditErrors.isEmpty ? 0 : failures + 1
         // Resources first: a status read between the two must never pair the new revision with
@@ -261,7 +264,7 @@ public actor Controller: ControllerAPI {
         let result = !auditErrors.isEmpty ? "audit_unavailable" : report.succeeded ? "succeeded" : "failed"
         finish(revision: plan.revision, commit: commit, trigger: triggerName, result: result,
                errors: report.failed.map { "\($0.address): \($0.outcome.message ?? $0.outcome.word)" } + auditErrors,
-               started: started)
+               started: started, changes: report.results.count)
     }
 
     /// Records the applier could not write; its events arrive on its own tasks.
@@ -320,8 +323,12 @@ public actor Controller: ControllerAPI {
                                 authoredAt: Date(timeIntervalSince1970: TimeInterval(info.authorTime)))
     }
 
-    private func finish(revision: String?, commit: ControllerStatus.Commit?, trigger: String, result: String, errors: [String], started: Date) {
+    private func finish(revision: String?, commit: ControllerStatus.Commit?, trigger: String, result: String, errors: [String],
+                        started: Date, changes: Int = 0) {
         lastAttempt = .init(revision: revision, trigger: trigger, at: started, result: result, errors: errors, commit: commit)
+        if let log = config.log, result != "succeeded" || changes > 0 {
+            log(Self.logLine(revision: revision, trigger: trigger, result: result, errors: errors, changes: changes))
+        }
         syncing = false
         hub.publish(.syncFinished(result: result, revision: revision))
         let nowHealthy = result == "succeeded"
@@ -333,6 +340,12 @@ public actor Controller: ControllerAPI {
         }
         metrics.increment("capstan_reconciles_total", ["result": result])
         metrics.observe("capstan_reconcile_duration_seconds", ["result": result], now().timeIntervalSince(started))
+    }
+
+    static func logLine(revision: String?, trigger: String, result: String, errors: [String], changes: Int) -> String {
+        let at = revision.map { " at \($0.prefix(12))" } ?? ""
+        let what = result == "succeeded" ? "applied \(changes) change\(changes == 1 ? "" : "s")" : "sync \(result)"
+        return "\(what)\(at) (\(trigger))" + (errors.isEmpty ? "" : ": " + errors.joined(separator: "; "))
     }
 
     /// Sent in the background: a slow receiver never holds up a reconcile.

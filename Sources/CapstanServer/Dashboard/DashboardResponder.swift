@@ -26,15 +26,6 @@ struct DashboardResponder: Sendable {
     let logger: Logger
     var keepAlive: Duration = .seconds(15)
 
-    static let securityHeaders: HTTPFields = [
-        .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        .xContentTypeOptions: "nosniff",
-        .referrerPolicy: "no-referrer",
-        .xFrameOptions: "DENY",
-        .cacheControl: "no-store",
-    ]
-
     func respond(_ route: ControllerRoute, _ request: Request, peerIsLoopback: Bool) async -> Response {
         switch route {
         case .stylesheet: return asset(DashboardAssets.css, type: "text/css; charset=utf-8")
@@ -58,25 +49,25 @@ struct DashboardResponder: Sendable {
         case .signIn where isAPI:
             var response = Response.json(.unauthorized, ["error": "unauthorized", "reason": "sign in at /login or send the admin token as a bearer token"])
             response.headers[.wwwAuthenticate] = #"Bearer realm="capstan""#
-            return secured(response)
+            return response
         case .signIn:
             // The whole target, query too, so `/calls?client=x` comes back filtered after sign-in.
             return redirect(to: "/login?next=" + (request.uri.description.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-._~"))) ?? "/"))
         case .forbidden:
             let reason = "the dashboard is served to this host only; start the controller with --admin-token-file to sign in from elsewhere"
-            if isAPI { return secured(.json(.forbidden, ["error": "forbidden", "reason": reason])) }
+            if isAPI { return .json(.forbidden, ["error": "forbidden", "reason": reason]) }
             return html(.forbidden, DashboardRender.plain(title: "Not available", body: "<p>\(reason).</p>"))
         }
         if route == .events { return await events() }
         do {
             return try await page(route, request)
         } catch let problem as CallQuery.Problem {
-            if isAPI { return secured(.json(.badRequest, ["error": "bad_request", "reason": problem.description])) }
+            if isAPI { return .json(.badRequest, ["error": "bad_request", "reason": problem.description]) }
             return html(.badRequest, DashboardRender.plain(title: "Bad filter", body: "<p>\(problem.description). <a href=\"/calls\">Reset the filters</a>.</p>"))
         } catch {
             logger.error("dashboard cannot read its data", metadata: ["error": "\(error)"])
             let reason = "cannot read the audit store: \(error)"
-            if isAPI { return secured(.json(.serviceUnavailable, ["error": "unavailable", "reason": reason])) }
+            if isAPI { return .json(.serviceUnavailable, ["error": "unavailable", "reason": reason]) }
             return html(.serviceUnavailable, DashboardRender.plain(title: "Unavailable", body: "<p>\(reason)</p>"))
         }
     }
@@ -119,8 +110,8 @@ struct DashboardResponder: Sendable {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            guard let data = try? encoder.encode(page) else { return secured(.json(.internalServerError, ["error": "internal"])) }
-            return secured(.jsonData(.ok, data))
+            guard let data = try? encoder.encode(page) else { return .json(.internalServerError, ["error": "internal"]) }
+            return .jsonData(.ok, data)
         }
         return html(.ok, DashboardRender.page(tab, instance: instance, body: body(page)))
     }
@@ -204,24 +195,17 @@ struct DashboardResponder: Sendable {
 
     private func asset(_ text: String, type: String) -> Response {
         var response = Response.text(.ok, text, contentType: type)
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.cacheControl] = "max-age=300"
+        response.headers[.cacheControl] = "max-age=300"  // kept: the server adds only what is missing
         return response
     }
 
     private func html(_ status: HTTPResponse.Status, _ page: HTML) -> Response {
-        secured(.text(status, page.text, contentType: "text/html; charset=utf-8"))
+        .text(status, page.text, contentType: "text/html; charset=utf-8")
     }
 
     private func redirect(to location: String) -> Response {
         var response = Response(status: .seeOther)
         response.headers[.location] = location
-        return secured(response)
-    }
-
-    private func secured(_ response: Response) -> Response {
-        var response = response
-        for field in Self.securityHeaders { response.headers[field.name] = field.value }
         return response
     }
 }

@@ -795,6 +795,20 @@ enum SchemaTemplates {
         "pattern": "^(?!/)",
         "description": "A path glob relative to the manifest root, e.g. charts/** or **/*.helm.yaml."
       }
+    },
+    "maxContextSize": {
+      "description": "The most a Project's build context may hold after .dockerignore (default 512Mi): integer bytes or a quantity like 512Mi, 2Gi.",
+      "oneOf": [
+        {
+          "type": "integer",
+          "minimum": 1
+        },
+        {
+          "type": "string",
+          "pattern": "^0*[1-9][0-9]*(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)$",
+          "patternErrorMessage": "must be a quantity like 512Mi or 2Gi"
+        }
+      ]
     }
   }
 }
