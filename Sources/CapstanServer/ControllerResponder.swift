@@ -32,6 +32,7 @@ struct ControllerResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var response = await answer(request, context: context)
+        if request.method == .head { response = response.createHeadResponse() }
         for field in Self.securityHeaders where response.headers[field.name] == nil {
             response.headers[field.name] = field.value
         }

@@ -59,7 +59,11 @@ enum ControllerRoute: CaseIterable, Sendable {
     static func match(method: HTTPRequest.Method, path: String, dashboard: Bool = true) -> Match {
         let candidates = allCases.filter { $0.path == path && (dashboard || !$0.isDashboard) }
         if candidates.isEmpty { return .notFound }
-        if let route = candidates.first(where: { $0.method == method }) { return .route(route) }
-        return .methodNotAllowed(allow: candidates.map(\.method))
+        // HEAD is GET without the body (`curl -I`, uptime checkers), as HTTP defines it.
+        if let route = candidates.first(where: { $0.method == method || (method == .head && $0.method == .get) }) {
+            return .route(route)
+        }
+        let methods = candidates.map(\.method)
+        return .methodNotAllowed(allow: methods.contains(.get) ? methods + [.head] : methods)
     }
 }

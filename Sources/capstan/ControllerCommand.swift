@@ -7,6 +7,7 @@ import CapstanGit
 import CapstanReconciler
 import CapstanServer
 import Foundation
+import Logging
 import ServiceLifecycle
 
 struct ControllerCommand: AsyncParsableCommand {
@@ -91,7 +92,11 @@ struct ControllerCommand: AsyncParsableCommand {
     @Flag(help: "Serve no dashboard, only the API.")
     var noDashboard = false
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        try log.bootstrap()
+        let logger = Logger(label: "capstan.controller")
         let state = engine.stateDirectory
         let lock: StateLock
         do {
@@ -129,8 +134,9 @@ struct ControllerCommand: AsyncParsableCommand {
         config.pollInterval = try duration(pollInterval, "--poll-interval")
         config.restartBudget = RestartBudget(limit: restartLimit, window: try duration(restartWindow, "--restart-window"))
         config.concurrency = concurrency
-        config.log = { line in
-            announce("\(Date().formatted(.iso8601)) capstan controller: \(line.replacingOccurrences(of: "\n", with: "\n    "))")
+        config.log = { attempt in
+            let level: Logger.Level = attempt.failed ? .error : attempt.changes > 0 ? .notice : .debug
+            logger.log(level: level, "\(attempt.line.replacingOccurrences(of: "\n", with: "\n    "))")
         }
         if let notifyURL {
             guard let url = URL(string: notifyURL), url.scheme == "http" || url.scheme == "https" else {
@@ -169,7 +175,7 @@ struct ControllerCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             services: [ControllerService(controller: controller), server.makeApplication()] + gatewayServices + [endStreams],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: .init(label: "capstan.controller"))
+            logger: logger)
         announce("capstan controller: following \(RepositoryURL.redacted(repo)) \(branch), API on http://\(listen)")
         try await group.run()
         if let embedded {

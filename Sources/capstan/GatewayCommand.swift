@@ -44,7 +44,10 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "State directory: audit store and the last routes (default: $CAPSTAN_STATE_DIR or ~/.local/state/capstan).")
     var stateDir: String?
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
+        try log.bootstrap()
         var options = EngineOptions()
         options.stateDir = stateDir
         let state = options.stateDirectory

@@ -47,6 +47,9 @@ extension GatewayRuntime {
         switch error {
         case .notLoopback(let host):
             "\(host) is not a loopback address; pass --allow-remote to listen on it (and put TLS in front)"
+        case .adminNotLoopback(let host):
+            "--admin-listen: \(host) is not a loopback address; the admin API listens on this host only (--allow-remote "
+                + "opens the MCP listener, never the admin API); from elsewhere, reach it through an SSH tunnel"
         case .weakAdminToken:
             "the gateway admin token is shorter than 16 characters"
         }

@@ -33,7 +33,7 @@ struct ControllerLogicTests {
         #expect(answers == [true, true, true, false])
     }
 
-    @Test func theJournalGetsOneLinePerFailedOrChangingAttempt() {
+    @Test func everyAttemptIsOneLineForTheJournal() {
         #expect(Controller.logLine(revision: "0123456789abcdef0123", trigger: "poll", result: "invalid",
                                    errors: ["a.yaml:3:3: unknown field", "b.yaml:1:1: bad"], changes: 0)
             == "sync invalid at 0123456789ab (poll): a.yaml:3:3: unknown field; b.yaml:1:1: bad")
@@ -41,6 +41,8 @@ struct ControllerLogicTests {
             == "sync fetch_failed (webhook): remote gone")
         #expect(Controller.logLine(revision: "abc", trigger: "drift", result: "succeeded", errors: [], changes: 1)
             == "applied 1 change at abc (drift)")
+        #expect(Controller.logLine(revision: "abc", trigger: "poll", result: "succeeded", errors: [], changes: 0)
+            == "in sync at abc (poll)")
     }
 
     @Test func backoffDoublesWithJitterAndIsCapped() {

@@ -30,6 +30,24 @@ struct InterruptedReplaceTests {
         }
     }
 
+    @Test func aServerLeftUnderItsTemporaryNameIsReplacedUnderItsOwnName() async throws {
+        let spec = ApplierTests.spec(image: "sha256:new")
+        let server = DesiredServer(name: "web", image: .resolved(id: "sha256:new"), spec: ApplierTests.spec(), secretNames: [:])
+        let desired = DesiredState(instance: "capstan", revision: "r", images: [], servers: [server])
+        let leftover = "capstan-web-next-\(spec.hash.dropFirst("sha256:".count).prefix(8))-1a2b3c4d"
+        let observed = ObservedState(containers: [
+            ObservedContainer(id: leftover, name: leftover, server: "web", state: .running, specHash: spec.hash, spec: spec, revision: "r"),
+        ], imagesByTag: [:])
+        let plan = Planner.plan(desired: desired, observed: observed)
+        #expect(plan.actions.map(\.kind) == [.replace])
+        #expect(plan.actions.first?.reason == "container is named \(leftover), not capstan-web (an interrupted replace)")
+        let engine = NameCheckingEngine(existing: [leftover])
+        let secrets = try SecretStore(directory: nil, stateDirectory: FileManager.default.temporaryDirectory.path + "/capstan-replace-\(UUID())")
+        let report = await Applier(engine: engine, secrets: secrets, runID: "9f8e7d6c-0000").apply(plan, archives: [:])
+        #expect(report.succeeded, "\(report.failed.map { $0.outcome.message ?? "" })")
+        #expect(engine.names.withLock { $0 } == ["capstan-web"])
+    }
+
     @Test func aReplaceDoesNotCollideWithTheTemporaryContainerOfAKilledRun() async throws {
         let new = ApplierTests.spec(image: "sha256:new")
         let old = ApplierTests.spec(image: "sha256:old")

@@ -131,6 +131,11 @@ struct FakeDashboardData: DashboardData {
             let missing = try await client.execute(uri: "/no-such-page", method: .get)
             let wrongMethod = try await client.execute(uri: "/servers", method: .delete)
             let status = try await client.execute(uri: "/api/v1/status", method: .get)
+            let head = try await client.execute(uri: "/servers", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(head.body.readableBytes == 0)
+            #expect(wrongMethod.headers[.allow] == "GET, HEAD")
             #expect(missing.status == .notFound)
             #expect(wrongMethod.status == .methodNotAllowed)
             for (what, response) in [("404", missing), ("405", wrongMethod), ("status", status)] {

@@ -56,7 +56,9 @@ import Testing
     }
 
     @Test func wrongMethodsAreNotAllowedAndUnknownPathsNotFound() {
-        #expect(ControllerRoute.match(method: .post, path: "/healthz") == .methodNotAllowed(allow: [.get]))
+        #expect(ControllerRoute.match(method: .post, path: "/healthz") == .methodNotAllowed(allow: [.get, .head]))
+        #expect(ControllerRoute.match(method: .head, path: "/healthz") == .route(.healthz))
+        #expect(ControllerRoute.match(method: .head, path: "/api/v1/sync") == .methodNotAllowed(allow: [.post]))
         #expect(ControllerRoute.match(method: .get, path: "/api/v1/webhook") == .methodNotAllowed(allow: [.post]))
         #expect(ControllerRoute.match(method: .get, path: "/api/v1/statuses") == .notFound)
         #expect(ControllerRoute.match(method: .get, path: "/healthz/") == .notFound)

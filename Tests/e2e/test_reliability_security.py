@@ -249,7 +249,7 @@ def fort(tmp_path_factory, capstan_bin):
         assert applied.returncode == 0, applied.stdout + applied.stderr
         f.outputs.append(("capstan apply", applied.stdout + applied.stderr))
 
-        c = Controller(ws, f"file://{bare}", poll="300s")
+        c = Controller(ws, f"file://{bare}", poll="300s", extra=["--log-level", "trace"])
         # The controller reads its webhook secret and admin token from files: canaries too.
         (ws.secrets.parent / "webhook-secret").write_text(f.canaries.values["webhook secret"])
         (ws.secrets.parent / "admin-token").write_text(f.canaries.values["admin token"] + "\n")
@@ -380,7 +380,7 @@ def test_links_inside_a_context_never_bring_host_files_into_the_image_and_oversi
     assert_hardened(ws.name("app"))
 
     # Size: a context over the limit is refused before anything is read.
-    size_mb = scale(32, 1024)
+    size_mb = scale(32, 768)  # whole MiB both ways: the message says "768 MiB", not "0.8 GiB"
     with open(ws.repo / "projects" / p / "big.bin", "wb") as f:
         f.truncate(size_mb << 20)
     (ws.repo / "capstan.yaml").write_text(f"instance: {ws.instance}\nmaxContextSize: {size_mb // 2}Mi\n")
@@ -522,7 +522,8 @@ def test_manual_sync_and_the_gateway_admin_api_need_their_tokens(fort, capstan_b
         log.close()
     wide = measured([capstan_bin, "gateway", "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0", "--allow-remote",
                      "--admin-token-file", token_file, "--state-dir", state], 20)
-    assert wide["rc"] != 0 and "0.0.0.0 is not a loopback address" in wide["err"], wide
+    assert wide["rc"] != 0 and "--admin-listen: 0.0.0.0 is not a loopback address" in wide["err"], wide
+    assert "pass --allow-remote" not in wide["err"] and "never the admin API" in wide["err"], wide["err"]
     assert gateway_admin not in (tmp_path / "gateway.log").read_text() + wide["out"] + wide["err"]
     reliability(scenario="Manual sync and the gateway admin API refuse missing or wrong tokens",
                 injected="POST /api/v1/sync without, with a wrong, Basic and empty bearer; capstan sync with a wrong token "
@@ -789,10 +790,13 @@ def test_canary_secret_and_tokens_never_leak_into_any_output(fort, tmp_path, rel
     state_files = [p for p in ws.state.rglob("*") if p.is_file() and not p.is_socket()]
     assert any(p.name == "audit.db-wal" for p in state_files), [p.name for p in state_files]
     outputs += [(f"state file {p.relative_to(ws.state)}", p.read_bytes()) for p in state_files]
-    # The controller's log, at the only level there is (no flag or variable sets a log level).
+    # The controller's log at its most talkative level (trace): every tool call, every attempt.
     fort.controller.stop()
     log = fort.controller.output()
     assert "webhook refused: bad signature" in log and "manual sync refused" in log, log[-2000:]
+    calls = [line for line in log.splitlines() if " debug capstan.gateway: " in line and line.endswith(" tool call")]
+    assert any('tool="convert_time"' in line and "decision=denied" in line for line in calls), calls or log[-2000:]
+    assert any(" in sync at " in line or " applied " in line for line in log.splitlines()), log[-2000:]
     outputs.append(("controller log", log))
     outputs += [(f"state file after stop: {p.relative_to(ws.state)}", p.read_bytes())
                 for p in ws.state.rglob("*") if p.is_file() and not p.is_socket()]
@@ -806,7 +810,7 @@ def test_canary_secret_and_tokens_never_leak_into_any_output(fort, tmp_path, rel
                 injected="a secret in a server's env, a client token used for calls, the controller's admin token and "
                          "webhook secret, plus wrong variants of each presented to every door",
                 outcome="none found, whole or as a 16-char piece, in CLI output, HTTP answers, dashboard, logs, "
-                        "labels or the audit store's raw bytes; no log-level setting exists beyond the default",
+                        "labels or the audit store's raw bytes; the controller's log at --log-level trace",
                 outputs_searched=len(outputs), canaries=len(values), found=len(found),
                 bytes_searched=sum(len(d) for _, d in outputs))
 

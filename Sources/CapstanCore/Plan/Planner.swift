@@ -92,6 +92,13 @@ public enum Planner {
             return PlannedAction(address: address, kind: .replace, reason: reason, changes: changes,
                                  before: before, after: after, dependsOn: dependsOn)
         }
+        // Killed between removing the old container and renaming the new one, a replace leaves the
+        // server running under its temporary name, where the gateway's routes do not reach it.
+        if c.name != after.containerName {
+            return PlannedAction(address: address, kind: .replace,
+                                 reason: "container is named \(c.name), not \(after.containerName ?? "") (an interrupted replace)",
+                                 before: before, after: after, dependsOn: dependsOn)
+        }
         switch c.state {
         case .running, .restarting:
             return PlannedAction(address: address, kind: .noop, reason: "up to date", before: before, after: after)

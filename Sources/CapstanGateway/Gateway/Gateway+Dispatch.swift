@@ -126,6 +126,11 @@ extension Gateway {
                                                decision: decision, outcome: outcome, durationMs: ms,
                                                argumentsSHA256: argumentsHash, protocolVersion: context.revision.rawValue,
                                                error: error))
+            // Names as the client sent them, quoted and escaped: a newline in a tool name must not
+            // forge a log line. Arguments are never logged, only their hash is audited.
+            logger.debug("tool call", metadata: ["client": "\(client.name)", "server": "\(server.debugDescription)",
+                                                 "tool": "\(tool.debugDescription)", "decision": "\(decision.rawValue)",
+                                                 "outcome": "\(outcome.rawValue)", "ms": "\(ms)"])
         }
 
         guard let split, let route = route(split.server), let backend = pool.backend(split.server),

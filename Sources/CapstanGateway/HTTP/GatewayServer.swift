@@ -25,7 +25,7 @@ public struct GatewayServer: Sendable {
             throw .notLoopback(host: configuration.host)
         }
         if case .loopback(let host, _, let token) = admin {
-            guard LoopbackAddress.isLoopback(host) else { throw .notLoopback(host: host) }
+            guard LoopbackAddress.isLoopback(host) else { throw .adminNotLoopback(host: host) }
             guard token.utf8.count >= 16 else { throw .weakAdminToken }
         }
         self.gateway = gateway
@@ -76,6 +76,9 @@ public struct GatewayServer: Sendable {
 }
 
 public enum GatewayServerError: Error, Sendable, Equatable {
+    /// The MCP listener on a non-loopback address without `allowRemote`.
     case notLoopback(host: String)
+    /// The admin API rewrites routes: it listens on loopback whatever `allowRemote` says.
+    case adminNotLoopback(host: String)
     case weakAdminToken
 }

@@ -17,9 +17,9 @@ public actor Controller: ControllerAPI {
         public var backoff = Backoff()
         public var concurrency = 4
         public var notifier: Notifier?
-        /// Where a line goes for each attempt that failed or changed something (a no-op poll
-        /// says nothing): the journal of a controller run by systemd.
-        public var log: (@Sendable (String) -> Void)?
+        /// Where each attempt is told, for the journal of a controller run by systemd; the CLI
+        /// picks the level (a no-op poll is debug, a change notice, a failure error).
+        public var log: (@Sendable (AttemptLog) -> Void)?
 
         public init(repository: String, branch: String, instance: String?) {
             self.repository = repository
@@ -326,9 +326,8 @@ public actor Controller: ControllerAPI {
     private func finish(revision: String?, commit: ControllerStatus.Commit?, trigger: String, result: String, errors: [String],
                         started: Date, changes: Int = 0) {
         lastAttempt = .init(revision: revision, trigger: trigger, at: started, result: result, errors: errors, commit: commit)
-        if let log = config.log, result != "succeeded" || changes > 0 {
-            log(Self.logLine(revision: revision, trigger: trigger, result: result, errors: errors, changes: changes))
-        }
+        config.log?(AttemptLog(line: Self.logLine(revision: revision, trigger: trigger, result: result, errors: errors, changes: changes),
+                               failed: result != "succeeded", changes: changes))
         syncing = false
         hub.publish(.syncFinished(result: result, revision: revision))
         let nowHealthy = result == "succeeded"
@@ -342,9 +341,16 @@ public actor Controller: ControllerAPI {
         metrics.observe("capstan_reconcile_duration_seconds", ["result": result], now().timeIntervalSince(started))
     }
 
+    /// One finished attempt, in words.
+    public struct AttemptLog: Sendable {
+        public var line: String
+        public var failed: Bool
+        public var changes: Int
+    }
+
     static func logLine(revision: String?, trigger: String, result: String, errors: [String], changes: Int) -> String {
         let at = revision.map { " at \($0.prefix(12))" } ?? ""
-        let what = result == "succeeded" ? "applied \(changes) change\(changes == 1 ? "" : "s")" : "sync \(result)"
+        let what = result != "succeeded" ? "sync \(result)" : changes == 0 ? "in sync" : "applied \(changes) change\(changes == 1 ? "" : "s")"
         return "\(what)\(at) (\(trigger))" + (errors.isEmpty ? "" : ": " + errors.joined(separator: "; "))
     }
 
