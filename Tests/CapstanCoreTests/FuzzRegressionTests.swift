@@ -33,7 +33,7 @@ struct FuzzRegressionTests {
             for tree in Self.trees(bytes) {
                 let result = ManifestLoader.load(tree)
                 for d in result.diagnostics where !(d.file == "." && d.mark == Mark(line: 1, column: 1)) {
-                    let lines = tree.files[d.file].map(Self.lineCount) ?? -1
+                    let lines = tree.files[d.file].map(lineCount) ?? -1
                     #expect(d.mark.line >= 1 && d.mark.column >= 1 && d.mark.line <= lines + 1, "\(name): \(d)")
                 }
                 guard result.isValid else { continue }
@@ -53,21 +53,6 @@ struct FuzzRegressionTests {
         }
         // The quickstart and the valid fixtures are among the seeds, so some must get as far as a plan.
         #expect(valid >= 3)
-    }
-
-    /// As Fuzz/Sources/manifest: lines as libyaml counts them (LF, CR, CRLF, NEL, LS, PS).
-    static func lineCount(_ bytes: [UInt8]) -> Int {
-        var lines = 1
-        var afterCR = false
-        for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
-            if scalar == "\n" {
-                if !afterCR { lines += 1 }
-            } else if [0x0D, 0x85, 0x2028, 0x2029].contains(scalar.value) {
-                lines += 1
-            }
-            afterCR = scalar == "\r"
-        }
-        return lines
     }
 
     /// Found by the manifest target: libyaml ends lines at CR too (and NEL, LS, PS), but the

@@ -145,9 +145,9 @@ def v6_site(tmp_path_factory):
     server.server_close()
 
 
-class Upper:
-    """A TCP server on 127.0.0.1 that reads until the client half-closes, then answers the
-    bytes in upper case and closes. Only a relay that passes a half-close on lets it answer."""
+class LoopbackServer:
+    """A TCP server on 127.0.0.1 that hands each connection to `_answer` on a thread of its
+    own (Chromium may open a connection ahead of need and send nothing)."""
 
     def __init__(self):
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -163,6 +163,17 @@ class Upper:
             threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
     def _answer(self, conn):
+        raise NotImplementedError
+
+    def close(self):
+        self.sock.close()
+
+
+class Upper(LoopbackServer):
+    """Reads until the client half-closes, then answers the bytes in upper case and closes.
+    Only a relay that passes a half-close on lets it answer."""
+
+    def _answer(self, conn):
         with conn:
             try:
                 conn.settimeout(10)
@@ -172,9 +183,6 @@ class Upper:
                 conn.sendall(data.upper())
             except OSError:
                 pass
-
-    def close(self):
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -364,23 +372,12 @@ def test_loopback_by_name_and_over_ipv6_bypasses_the_proxy(page, base, v6_site):
     assert page.text() == "over ::1"
 
 
-class RecordingProxy:
+class RecordingProxy(LoopbackServer):
     """Stands in for the dead proxy: records each request line and answers 502."""
 
     def __init__(self):
         self.lines: list[str] = []
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return  # closed
-            # One thread each: Chromium may open a connection ahead of need and send nothing.
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+        super().__init__()
 
     def _answer(self, conn):
         with conn:
@@ -397,9 +394,6 @@ class RecordingProxy:
                              b"Connection: close\r\n\r\n")
             except OSError:
                 pass  # Chromium gave up on it: nothing to record
-
-    def close(self):
-        self.sock.close()
 
 
 def test_requests_off_loopback_reach_the_proxy_and_loopback_ones_do_not(tmp_path, base, site):

@@ -6,7 +6,7 @@ and removes the containers of its instance afterwards. Containers use network "n
 import json
 import os
 import pathlib
-import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -145,6 +145,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen, sig=signal.SIGINT, grace: float = 10) -> None:
+    """Sends `sig` to a process still running, then SIGKILL if it has not exited within `grace` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def eventually(check, timeout: float, interval: float = 0.1):

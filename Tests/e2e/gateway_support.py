@@ -6,7 +6,6 @@ import hashlib
 import json
 import pathlib
 import secrets
-import signal
 import socket
 import subprocess
 import time
@@ -14,7 +13,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from conftest import BASE_IMAGE, REPO, eventually, free_port, sh  # noqa: F401 (re-exported to the tests)
+from conftest import BASE_IMAGE, REPO, eventually, free_port, sh, stop_process  # noqa: F401 (re-exported to the tests)
 
 TEXTKIT = REPO / "examples" / "quickstart" / "projects" / "textkit"
 MCP2_PYTHON = REPO / ".venv-mcp2" / "bin" / "python"
@@ -158,14 +157,8 @@ class GatewayProcess:
 
     def stop(self, grace: float = 5):
         """SIGINT, then SIGKILL after `grace` seconds (see test_gateway_stops_promptly_...)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
         if self.proc:
+            stop_process(self.proc, grace=grace)
             self.log.close()
 
     def admin(self) -> httpx.Client:

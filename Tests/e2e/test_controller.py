@@ -3,8 +3,6 @@ bad commits, drift, crash loops, SIGKILL in the middle of an apply, an unreachab
 import hashlib
 import hmac
 import json
-import os
-import shutil
 import signal
 import subprocess
 import time
@@ -13,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import eventually, free_port, project_manifest, server_manifest, sh
+from conftest import eventually, free_port, project_manifest, server_manifest, sh, stop_process
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
 ADMIN_TOKEN = "admin-token-for-tests"
@@ -70,13 +68,8 @@ class Controller:
                                                    "Content-Type": "application/json"})
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc, sig, grace=30)
         self.log.flush()
 
     def output(self) -> str:

@@ -12,7 +12,6 @@ docs/screenshots), else to the test's temporary directory.
 """
 import os
 import pathlib
-import re
 import sys
 
 import pytest

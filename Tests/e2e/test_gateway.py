@@ -17,7 +17,7 @@ import uuid
 import httpx
 import pytest
 
-from conftest import Workspace, sh
+from conftest import Workspace, sh, stop_process
 from gateway_support import (
     JSON_AND_SSE, MODERN, GatewayProcess, Mcp2Listener, RawSession, arguments_sha256, audit_calls,
     client_manifest, container_started_at, eventually, free_port, mcp2, modern_post, new_token,
@@ -467,12 +467,7 @@ def test_gateway_announces_its_endpoint_when_listening(capstan_bin, tmp_path):
                        headers={"Authorization": "Bearer nobody", "Accept": JSON_AND_SSE})
         assert r.status_code == 401, "no routes yet: nobody is known"
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, grace=15)
 
 
 def test_gateway_stops_promptly_while_clients_hold_streams(capstan_bin, tmp_path):
@@ -671,12 +666,6 @@ def test_controller_embedded_gateway_tells_connected_clients_about_a_pushed_poli
         rows = wait_for_audit_rows(ws, "watcher", 1)
         assert (rows[0]["tool"], rows[0]["outcome"]) == ("convert_time", "ok")
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, signal.SIGTERM, grace=30)
         log.close()
         print((ws.secrets.parent / "controller.log").read_text(errors="replace")[-3000:])

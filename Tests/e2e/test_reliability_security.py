@@ -15,7 +15,6 @@ import json
 import os
 import pathlib
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import uuid
 import httpx
 import pytest
 
-from conftest import BASE_IMAGE, Workspace, eventually, free_port, project_manifest, scale, server_manifest, sh
+from conftest import BASE_IMAGE, Workspace, eventually, free_port, project_manifest, scale, server_manifest, sh, stop_process
 from gateway_support import (JSON_AND_SSE, GatewayProcess, RawSession, audit_calls, client_manifest, modern_post,
                              policy_manifest, token_hash)
 from test_controller import Controller
@@ -513,12 +512,7 @@ def test_manual_sync_and_the_gateway_admin_api_need_their_tokens(fort, capstan_b
         assert routes.status_code == 200 and routes.json()["table"]["clients"] == [], routes.text
         assert httpx.put(base, json=table, headers=dict(good, **{"If-Match": "*"}), timeout=10).status_code == 200
     finally:
-        gw.send_signal(signal.SIGINT)
-        try:
-            gw.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            gw.kill()
-            gw.wait()
+        stop_process(gw)
         log.close()
     wide = measured([capstan_bin, "gateway", "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0", "--allow-remote",
                      "--admin-token-file", token_file, "--state-dir", state], 20)

@@ -2,7 +2,6 @@
 servers run as capstan deploys them."""
 import json
 import os
-import pathlib
 import sqlite3
 import subprocess
 import sys

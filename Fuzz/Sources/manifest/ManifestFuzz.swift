@@ -1,4 +1,4 @@
-import CapstanCore
+@testable import CapstanCore
 
 /// What `capstan validate` reads, from one fuzzed file: the input is `manifests.yaml` of a small
 /// repository (YAML with positions → decode → validate → context and reference checks), then
@@ -10,12 +10,12 @@ import CapstanCore
 @_cdecl("LLVMFuzzerTestOneInput")
 public func manifestFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
-    check(FuzzTree(files: FuzzTree.repository(manifests: bytes)))
-    check(FuzzTree(files: FuzzTree.repository(config: bytes)))
+    check(MemoryTree(files: FuzzTree.repository(manifests: bytes)))
+    check(MemoryTree(files: FuzzTree.repository(config: bytes)))
     return 0
 }
 
-private func check(_ tree: FuzzTree) {
+private func check(_ tree: MemoryTree) {
     let result = ManifestLoader.load(tree)
     for d in result.diagnostics {
         if d.file == ".", d.mark == Mark(line: 1, column: 1) { continue }  // the repository itself
@@ -43,33 +43,8 @@ private func check(_ tree: FuzzTree) {
     }
 }
 
-/// Lines as libyaml counts them (YAML 1.1): LF, CR, CRLF as one, NEL, LS and PS end a line.
-func lineCount(_ bytes: [UInt8]) -> Int {
-    var lines = 1
-    var i = 0
-    while i < bytes.count {
-        switch bytes[i] {
-        case 0x0A: lines += 1
-        case 0x0D:
-            lines += 1
-            if i + 1 < bytes.count, bytes[i + 1] == 0x0A { i += 1 }
-        case 0xC2 where i + 1 < bytes.count && bytes[i + 1] == 0x85:
-            lines += 1
-            i += 1
-        case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
-            lines += 1
-            i += 2
-        default: break
-        }
-        i += 1
-    }
-    return lines
-}
-
-/// An in-memory repository (the same shape as the unit tests' MemoryTree).
-struct FuzzTree: SourceTree {
-    var files: [String: [UInt8]]
-
+/// The two repositories an input becomes, as CapstanCore's MemoryTree.
+enum FuzzTree {
     /// The fuzzed manifests next to the build contexts the corpus's Projects name.
     static func repository(manifests: [UInt8]) -> [String: [UInt8]] {
         ["manifests.yaml": manifests, "projects/textkit/Dockerfile": Array("FROM scratch\n".utf8),
@@ -81,23 +56,5 @@ struct FuzzTree: SourceTree {
     static func repository(config: [UInt8]) -> [String: [UInt8]] {
         ["capstan.yaml": config,
          "deploy/client.yaml": Array("apiVersion: capstan/v1\nkind: Client\nmetadata: {name: a}\nspec: {app: generic, tokenHash: \"sha256:\(String(repeating: "0", count: 64))\"}\n".utf8)]
-    }
-
-    func files(under directory: String) throws(SourceError) -> [String] {
-        guard directory.isEmpty || kind(of: directory) == .directory else { throw .notADirectory(path: directory) }
-        let prefix = directory.isEmpty ? "" : directory + "/"
-        return files.keys.filter { path in
-            path.hasPrefix(prefix) && !path.split(separator: "/").contains { $0.hasPrefix(".") }
-        }.sorted()
-    }
-
-    func kind(of path: String) -> EntryKind {
-        if path.isEmpty || files.keys.contains(where: { $0.hasPrefix(path + "/") }) { return .directory }
-        return files[path] == nil ? .missing : .file
-    }
-
-    func read(_ path: String) throws(SourceError) -> [UInt8] {
-        guard let bytes = files[path] else { throw .unreadable(path: path, reason: "no such file") }
-        return bytes
     }
 }

@@ -46,6 +46,18 @@ func markOfByte(_ offset: Int, in bytes: [UInt8]) -> Mark {
     return Mark(line: line, column: column)
 }
 
+/// How many lines libyaml counts in `bytes`: one more than its line breaks.
+func lineCount(_ bytes: [UInt8]) -> Int {
+    var lines = 1
+    var i = 0
+    while i < bytes.count {
+        let breakLength = lineBreakLength(bytes, at: i)
+        if breakLength > 0 { lines += 1 }
+        i += max(breakLength, 1)
+    }
+    return lines
+}
+
 /// The length of the line break at `i`, or 0. These are libyaml's (YAML 1.1) breaks: LF, CR,
 /// CRLF as one, NEL, LS and PS. Counting only LF put positions in a file with CR line ends on
 /// another line than libyaml's own marks.

@@ -1,11 +1,11 @@
-import CapstanCore
-
-/// An in-memory repository for unit tests of pure loading logic (the real one is DirectoryTree,
-/// exercised by the fixture tests).
+/// An in-memory repository, for unit tests of pure loading logic and for the fuzz targets (the
+/// real ones are DirectoryTree and GitTree). Like them, hidden paths are never listed and
+/// listing a path that is not a directory is an error.
 struct MemoryTree: SourceTree {
     var files: [String: [UInt8]]
 
     func files(under directory: String) throws(SourceError) -> [String] {
+        guard directory.isEmpty || kind(of: directory) == .directory else { throw .notADirectory(path: directory) }
         let prefix = directory.isEmpty ? "" : directory + "/"
         return files.keys.filter { path in
             path.hasPrefix(prefix) && !path.split(separator: "/").contains { $0.hasPrefix(".") }
