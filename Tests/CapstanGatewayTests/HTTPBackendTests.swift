@@ -208,9 +208,10 @@ import Testing
                 try await Stdio.call(backend, "slow", ["seconds": .int(60)])
             }
             try await Task.sleep(for: .milliseconds(500))
+            // Timed from the engine's answer to the kill (given once the container has exited).
             let clock = ContinuousClock()
-            let killed = clock.now
             try await fx.docker.killContainer(server.container)
+            let killed = clock.now
             guard case .unavailable("probe", _)? = await slow.backendError else {
                 Issue.record("the call in flight did not fail with .unavailable")
                 return
