@@ -6,7 +6,7 @@ enum ControllerRoute: CaseIterable, Sendable {
     // The dashboard: pages, their JSON twins, live events, assets, sign-in.
     case overviewPage, serversPage, accessPage, historyPage, callsPage
     case overviewAPI, serversAPI, accessAPI, historyAPI, callsAPI
-    case events, stylesheet, script, loginPage, login, logout
+    case events, stylesheet, script, icon, loginPage, login, logout
 
     var path: String {
         switch self {
@@ -29,6 +29,7 @@ enum ControllerRoute: CaseIterable, Sendable {
         case .events: return "/api/v1/events"
         case .stylesheet: return "/assets/dashboard.css"
         case .script: return "/assets/dashboard.js"
+        case .icon: return "/assets/capstan.svg"
         case .loginPage, .login: return "/login"
         case .logout: return "/logout"
         }

@@ -157,6 +157,11 @@ struct FakeDashboardData: DashboardData {
             let js = try await client.execute(uri: "/assets/dashboard.js", method: .get)
             #expect(js.headers[.contentType] == "text/javascript; charset=utf-8")
             #expect(Self.text(js).contains("EventSource(\"/api/v1/events\")"))
+            let icon = try await client.execute(uri: "/assets/capstan.svg", method: .get)
+            #expect(icon.headers[.contentType] == "image/svg+xml")
+            #expect(Self.text(icon).hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+            let page = Self.text(try await client.execute(uri: "/login", method: .get))  // open to all, like the icon
+            #expect(page.contains(#"<link rel="icon" href="/assets/capstan.svg" type="image/svg+xml">"#))
         }
     }
 

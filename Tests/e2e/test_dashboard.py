@@ -298,6 +298,7 @@ def test_every_page_is_secured_html_and_every_twin_is_json(dash):
         assert r.status == 200, (page, r)
         assert r.header("Content-Type").startswith("text/html"), (page, r.header("Content-Type"))
         assert_secured(r, page)
+        assert 'rel="icon" href="/assets/capstan.svg"' in r.body, f"{page} links its icon, so no /favicon.ico 404"
         # The policy allows no inline script or style: every script is the asset, no style attributes.
         assert only_asset_scripts(r.body) == 1, page
         assert not re.search(r"<style\b|\sstyle=", r.body), page
@@ -310,6 +311,8 @@ def test_every_page_is_secured_html_and_every_twin_is_json(dash):
     css, js = dash.get("/assets/dashboard.css"), dash.get("/assets/dashboard.js")
     assert css.status == 200 and css.header("Content-Type").startswith("text/css") and "body" in css.body, css
     assert js.status == 200 and "javascript" in js.header("Content-Type") and "/api/v1/events" in js.body, js
+    icon = dash.get("/assets/capstan.svg")
+    assert icon.status == 200 and icon.header("Content-Type") == "image/svg+xml" and icon.body.startswith("<svg"), icon
 
 
 def test_overview_shows_repository_branch_revision_subject_and_counts(dash):
@@ -651,7 +654,7 @@ def test_no_token_appears_in_any_page_twin_or_event(dash):
     secrets = {"admin token": ADMIN_TOKEN, **{f"{k}'s client token": v for k, v in dash.tokens.items()}}
     paths = [*PAGES, *PAGES.values(), "/history?noop=1", "/api/v1/history?noop=1", "/calls?window=all&limit=1000",
              "/api/v1/calls?window=all&limit=1000", "/api/v1/calls?decision=denied", "/calls?limit=nope",
-             "/login", "/assets/dashboard.js", "/assets/dashboard.css", "/api/v1/status"]
+             "/login", "/assets/dashboard.js", "/assets/dashboard.css", "/assets/capstan.svg", "/api/v1/status"]
     seen = {}
     for path in paths:
         r = dash.get(path)

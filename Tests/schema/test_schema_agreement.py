@@ -613,6 +613,8 @@ CONFIG_ACCEPTED = {
     "instance-only": "instance: quickstart",
     "max-context-size-quantity": "maxContextSize: 2Gi",
     "max-context-size-bytes": "maxContextSize: 1048576",
+    "max-context-size-fraction": "maxContextSize: 0.5Gi",
+    "max-context-size-one-byte": "maxContextSize: 0.0009765625Ki",
 }
 
 CONFIG_REJECTED = {
@@ -625,6 +627,7 @@ CONFIG_REJECTED = {
     "exclude-absolute": "exclude: [/charts/**]",
     "max-context-size-words": "maxContextSize: lots",
     "max-context-size-zero": "maxContextSize: 0",
+    "max-context-size-under-a-byte": "maxContextSize: 0.0009Ki",
     "is-a-manifest": CLIENT,
 }
 
@@ -717,6 +720,21 @@ UNITS = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4,
 
 def _memory_ok(quantity: str) -> bool:
     return not schema_errors(load_documents(server(f"project: weather\nresources: {{memory: '{quantity}'}}"))[0])
+
+
+def test_context_size_minimum_matches_arithmetic():
+    """maxContextSize is at least 1 byte: the schema's regular expression against exact arithmetic."""
+    numbers = ["0", "00", "1", "0.5", "0.001", "0.0009", "0.0009765625", "0.0009765624", "0.00097656251",
+               "0.000001", "0.00000095367431640625", "0.00000095367431640624", "0.000000001", "0.0000000009",
+               "0.000000000931322574615478515625", "0.000000000931322574615478515624", "0.000000000001",
+               "0.0000000000009094947017729282379150390625", "0.0000000000009094947017729282379150390624",
+               "0.0000000000001", "00.002", "512", "1.25"]
+    for number in numbers:
+        for unit, multiplier in UNITS.items():
+            quantity = number + unit
+            want = Fraction(number) * multiplier >= 1
+            got = not schema_errors({"maxContextSize": quantity}, CONFIG_SCHEMA_ID)
+            assert got == want, f"{quantity}: schema says {got}, arithmetic says {want}"
 
 
 def test_memory_minimum_matches_arithmetic():

@@ -75,6 +75,15 @@ enum DashboardAssets {
         }
         """#
 
+    /// The tab's icon: a capstan seen from above (drum, cap, bars). Linked from every page, so the
+    /// browser does not ask for a /favicon.ico that is not there.
+    static let icon = #"""
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+        <g stroke="#1f5fbf" stroke-width="3" stroke-linecap="round"><path d="M4 16h24M16 4v24"/></g>
+        <circle cx="16" cy="16" r="8" fill="#1f5fbf"/><circle cx="16" cy="16" r="3.5" fill="#fbfbfa"/>
+        </svg>
+        """#
+
     /// Redraws `<main>` from the same URL when the controller reports a change, and counts the
     /// next poll down. The page works without it.
     static let js = #"""

@@ -70,6 +70,7 @@ enum DashboardRender {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="color-scheme" content="light dark">
         <title>\(title) · Capstan</title>
+        <link rel="icon" href="/assets/capstan.svg" type="image/svg+xml">
         <link rel="stylesheet" href="/assets/dashboard.css">\(script ? "\n<script src=\"/assets/dashboard.js\" defer></script>" as HTML : .empty)
         </head>
         """

@@ -30,6 +30,7 @@ struct DashboardResponder: Sendable {
         switch route {
         case .stylesheet: return asset(DashboardAssets.css, type: "text/css; charset=utf-8")
         case .script: return asset(DashboardAssets.js, type: "text/javascript; charset=utf-8")
+        case .icon: return asset(DashboardAssets.icon, type: "image/svg+xml")
         case .loginPage: return html(.ok, DashboardRender.login(next: DashboardAccess.safeNext(request.uri.queryParameters["next"].map(String.init)), error: nil))
         case .login: return await login(request)
         case .logout:
