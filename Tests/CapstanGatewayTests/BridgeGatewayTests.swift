@@ -116,7 +116,8 @@ import Testing
         await gateway.stop()
         gateway = try await LiveGateway.start(port: port)
         app.request(3, "tools/call", #"{"name":"weather__get_alerts","arguments":{}}"#)
-        #expect(Self.text(try await app.answer(3)) == "weather.get_alerts {}")
+        let third = try await app.answer(3)
+        #expect(Self.text(third) == "weather.get_alerts {}", "\(third.text)")
         app.request(4, "ping")
         #expect(try await app.answer(4)["result"] == .object([:]))
 

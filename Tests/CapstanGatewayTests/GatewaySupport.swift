@@ -67,10 +67,12 @@ enum GatewayFixture {
                       RouteClient(name: "bob", tokenHash: Gateway.tokenHash(bobToken), rules: [rule("time", ["get_*"])])])
     }
 
-    static let backends: [String: FakeBackend] = [
+    /// New for each gateway: tests run in parallel, and a list change announced on a shared
+    /// backend reached every gateway built on it (one test's `announce` became another's surprise).
+    static var backends: [String: FakeBackend] { [
         "weather": FakeBackend(server: "weather", tools: ["get_forecast", "get_alerts", "delete_cache"], prompts: ["brief"]),
         "time": FakeBackend(server: "time", tools: ["get_current_time", "convert_time"]),
-    ]
+    ] }
 
     static func gateway(_ auditor: RecordingAuditor, table: RouteTable = table,
                         backends: [String: FakeBackend] = backends) -> Gateway {

@@ -81,6 +81,35 @@ import Testing
         }
     }
 
+    /// A pooled connection the server has closed is not reused, even before its reader thread
+    /// has seen the end (on a loaded machine it may not have run yet): a request written after
+    /// the server's FIN is lost, and a tool call lost that way cannot be sent again.
+    @Test func aConnectionTheServerClosedIsSeenClosedWithoutReadingIt() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        try #require(listening)
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(client) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) == 0 }
+        }
+        try #require(connected)
+        let server = accept(listener, nil, nil)
+        try #require(server >= 0)
+        #expect(!HTTPConnection.peerClosed(client))
+        close(server)
+        #expect(HTTPConnection.peerClosed(client))
+    }
+
     @Test func onlyLoopbackHTTPURLsAreAccepted() throws {
         #expect(try LoopbackEndpoint("http://127.0.0.1:8000/mcp") == LoopbackEndpoint(host: "127.0.0.1", port: 8000, path: "/mcp"))
         #expect(try LoopbackEndpoint("http://[::1]:9/") == LoopbackEndpoint(host: "::1", port: 9, path: "/"))

@@ -84,10 +84,26 @@ final class HTTPConnection: Sendable {
         return .failure(ConnectFailure(reason: "cannot connect to \(endpoint.authority): \(failure)"))
     }
 
-    /// Idle and open, and not idle for so long that the server may be closing it right now.
+    /// Idle and open, not idle for so long that the server may be closing it right now, and not
+    /// already closed by the server: its reader thread may not have run yet (a loaded machine), and
+    /// a request written after the server's FIN is lost, where on a new connection it would arrive.
     func isReusable(idleLimit: Duration) -> Bool {
-        state.withLock { !$0.shutDown && $0.exchange == nil && ContinuousClock.now - $0.idleSince < idleLimit }
+        state.withLock { state in
+            // Under the lock, so the descriptor cannot be closed (and reused) while it is polled.
+            !state.shutDown && state.exchange == nil && ContinuousClock.now - state.idleSince < idleLimit
+                && !Self.peerClosed(descriptor)
+        }
     }
+
+    /// The other end has shut down its side or reset the connection; nothing is consumed.
+    static func peerClosed(_ descriptor: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: pollReadHangUp, revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        return entry.revents & (pollReadHangUp | Int16(POLLHUP) | Int16(POLLERR)) != 0
+    }
+
+    /// Linux's POLLRDHUP, which Swift's Glibc module does not export (it needs _GNU_SOURCE).
+    private static let pollReadHangUp: Int16 = 0x2000
 
     /// Sends a request and makes `exchange` the receiver of its response. `.closed` means the
     /// connection was already over, or the request could not be written (so the server did not
