@@ -22,20 +22,29 @@ import Testing
     }
 
     static func freePort() throws -> Int {
+        let (descriptor, address) = try loopbackSocket(listening: false)
+        close(descriptor)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A TCP socket bound to 127.0.0.1 on a port the kernel picks, listening if asked.
+    static func loopbackSocket(listening: Bool) throws -> (descriptor: Int32, address: sockaddr_in) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+                bind(descriptor, pointer, length) == 0 && (!listening || listen(descriptor, 1) == 0)
+                    && getsockname(descriptor, pointer, &length) == 0
             }
         }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(descriptor)
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        return (descriptor, address)
     }
 
     static func waitUntilListening(_ port: Int, within limit: Duration = .seconds(30)) async throws {
@@ -85,22 +94,12 @@ import Testing
     /// has seen the end (on a loaded machine it may not have run yet): a request written after
     /// the server's FIN is lost, and a tool call lost that way cannot be sent again.
     @Test func aConnectionTheServerClosedIsSeenClosedWithoutReadingIt() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var (listener, address) = try Self.loopbackSocket(listening: true)
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listener, pointer, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        try #require(listening)
         let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(client) }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         try #require(connected)
         let server = accept(listener, nil, nil)
