@@ -25,5 +25,4 @@ final class EventHub: Sendable {
     func finishAll() {
         for continuation in subscribers.withLock({ Array($0.values) }) { continuation.finish() }
     }
-
 }
